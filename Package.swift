@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "thumbd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "AWSKit", targets: ["AWSKit"]),
+        .executable(name: "thumbd", targets: ["thumbd"]),
+        .executable(name: "thumb-submit", targets: ["thumb-submit"]),
+        .executable(name: "thumbctl", targets: ["thumbctl"]),
+    ],
+    dependencies: [
+        // Flag parsing for the three executables: subcommands, help text, validation errors.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The logging API libraries take from their caller (`Logger`), with our JSON/text handler in thumbd.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, each behind a small shim header (see the header for why each wrapper exists).
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(
+            name: "CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+
+        .target(
+            name: "AWSKit",
+            dependencies: [
+                "CCurl", "CCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .executableTarget(
+            name: "thumbd",
+            dependencies: [
+                "AWSKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "thumb-submit",
+            dependencies: [
+                "AWSKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "thumbctl",
+            dependencies: [
+                "AWSKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,176 @@
+import CCurl
+import Foundation
+
+/// One libcurl easy handle. It keeps its connection cache between requests (keep-alive), so a
+/// handle is reused for many requests, by one thread at a time: not `Sendable`.
+final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    init() {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        self.handle = handle
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    /// Performs `request`, blocking the calling thread until the response is complete or fails.
+    func perform(_ request: HTTPRequest, connectTimeout: TimeInterval) throws -> HTTPResponse {
+        curl_easy_reset(handle)
+        let target = "\(request.method) \(request.endpoint.origin)\(request.path)"
+        let sink = ResponseSink(limit: request.maxResponseBytes)
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        for field in request.headers {
+            // "Name;" is curl's way to send a header with an empty value.
+            let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
+            headerList = curl_slist_append(headerList, line)
+        }
+        // Headers curl would add on its own: no 100-continue round trip, no form content type on a
+        // body we did not type, no Accept we did not ask for.
+        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = curl_slist_append(headerList, "Accept:")
+        if !request.headers.contains(name: "Content-Type") {
+            headerList = curl_slist_append(headerList, "Content-Type:")
+        }
+
+        return try withExtendedLifetime(sink) {
+            try request.body.withUnsafeBytes { body -> HTTPResponse in
+                var code = CURLE_OK
+                func set(_ result: CURLcode) {
+                    if code == CURLE_OK && result != CURLE_OK { code = result }
+                }
+                set(ccurl_setopt_string(handle, CURLOPT_URL, request.url))
+                set(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+                set(ccurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
+                set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+                set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+                set(ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
+                set(ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+                set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000)))
+                set(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout * 1000))))
+                // Refuse a declared Content-Length over the cap before reading any of the body;
+                // the write callback enforces it for bodies of unknown length.
+                set(ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
+                set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, &errorBuffer))
+                set(ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
+                set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
+                set(ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+                set(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
+                set(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+
+                switch request.method {
+                case "GET":
+                    set(ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1))
+                case "HEAD":
+                    set(ccurl_setopt_long(handle, CURLOPT_NOBODY, 1))
+                default:
+                    // A body (possibly empty, so Content-Length: 0 is sent) under any method name.
+                    set(ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+                    let emptyBody: StaticString = ""
+                    let pointer = body.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                        ?? UnsafeMutableRawPointer(mutating: emptyBody.utf8Start)
+                    set(ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, pointer))
+                    set(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
+                }
+                guard code == CURLE_OK else {
+                    throw HTTPError(kind: .invalidRequest, message: describe(code), target: target)
+                }
+
+                errorBuffer[0] = 0
+                let result = curl_easy_perform(handle)
+                if result != CURLE_OK {
+                    throw HTTPError(kind: kind(of: result, sink: sink), message: describe(result), target: target)
+                }
+                var status = 0
+                _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+                return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+            }
+        }
+    }
+
+    private func kind(of code: CURLcode, sink: ResponseSink) -> HTTPError.Kind {
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout
+        case CURLE_FILESIZE_EXCEEDED:
+            return .responseTooLarge
+        case CURLE_WRITE_ERROR where sink.exceeded:
+            return .responseTooLarge
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
+            return .tls
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_OUT_OF_MEMORY, CURLE_BAD_FUNCTION_ARGUMENT:
+            return .invalidRequest
+        default:
+            return .connection
+        }
+    }
+
+    private func describe(_ code: CURLcode) -> String {
+        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let summary = String(cString: curl_easy_strerror(code))
+        return detail.isEmpty ? "\(summary) (curl \(code.rawValue))" : "\(detail) (curl \(code.rawValue))"
+    }
+}
+
+/// Collects the status line's headers and the body of one response, refusing more than `limit` bytes.
+final class ResponseSink {
+    let limit: Int
+    var body = Data()
+    var headers = HTTPHeaders()
+    var exceeded = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func appendBody(_ pointer: UnsafeMutablePointer<CChar>, count: Int) -> Bool {
+        guard body.count + count <= limit else {
+            exceeded = true
+            return false
+        }
+        pointer.withMemoryRebound(to: UInt8.self, capacity: count) { body.append($0, count: count) }
+        return true
+    }
+
+    func appendHeaderLine(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") {
+            // A new status line (after a 100 Continue or a proxy's CONNECT): start over.
+            headers = HTTPHeaders()
+        } else if let colon = trimmed.firstIndex(of: ":") {
+            let name = String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)
+            let value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            headers.add(name: name, value: value)
+        }
+    }
+}
+
+private let curlWriteBody: ccurl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    // Returning less than `total` makes curl fail the transfer with CURLE_WRITE_ERROR.
+    return sink.appendBody(pointer, count: total) ? total : 0
+}
+
+private let curlWriteHeader: ccurl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: total) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: total), as: UTF8.self)
+    }
+    sink.appendHeaderLine(line)
+    return total
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// One HTTP request as it goes on the wire. `path` and `query` are already percent-encoded
+/// (the wire form); the signer canonicalises exactly what is sent.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var endpoint: Endpoint
+    /// The encoded path, starting with `/`, including any base path of the endpoint.
+    public var path: String
+    /// The encoded query string without the leading `?`, empty when there is none.
+    public var query: String
+    public var headers: HTTPHeaders
+    public var body: Data
+    /// Overall time limit for this request, connection and body included.
+    public var timeout: TimeInterval
+    /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`.
+    public var maxResponseBytes: Int
+
+    public init(
+        method: String, endpoint: Endpoint, path: String = "/", query: String = "", headers: HTTPHeaders = [:],
+        body: Data = Data(), timeout: TimeInterval = 30, maxResponseBytes: Int = 16 << 20
+    ) {
+        self.method = method
+        self.endpoint = endpoint
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The full URL, e.g. `https://bucket.s3.amazonaws.com/key?x=1`.
+    public var url: String {
+        endpoint.origin + path + (query.isEmpty ? "" : "?" + query)
+    }
+}
+
+/// What came back: status, headers and the whole (size-capped) body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: Data
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
