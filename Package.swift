@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "thumbd",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "AWSKit", targets: ["AWSKit"]),
         .executable(name: "thumbd", targets: ["thumbd"]),

@@ -66,7 +66,8 @@ public struct SigV4Signer: Sendable {
             request.headers.add(name: "Host", value: request.endpoint.hostHeader)
         }
         request.headers.replaceOrAdd(name: "X-Amz-Date", value: timestamp.full)
-        let hash = payloadHash ?? request.headers["x-amz-content-sha256"] ?? Hashing.sha256Hex(request.body)
+        let hash =
+            payloadHash ?? request.headers["x-amz-content-sha256"].map(Self.trimAll) ?? Hashing.sha256Hex(request.body)
         if rules.signPayloadHashHeader {
             request.headers.replaceOrAdd(name: "x-amz-content-sha256", value: hash)
         }
