@@ -1,0 +1,245 @@
+import Foundation
+
+/// Amazon S3 over its REST/XML API: the bucket and object operations thumbd and its tools need.
+public struct S3Client: Sendable {
+    public let client: AWSClient
+    public let addressing: S3Addressing
+
+    public init(client: AWSClient, addressing: S3Addressing) {
+        self.client = client
+        self.addressing = addressing
+    }
+
+    /// A body over `maxBytes` was refused before it was read (GetObject's size cap).
+    public struct ObjectTooLarge: Error, Sendable, CustomStringConvertible {
+        public let bucket: String
+        public let key: String
+        public let maxBytes: Int
+
+        public var description: String { "S3 GetObject s3://\(bucket)/\(key): larger than the limit of \(maxBytes) bytes" }
+    }
+
+    // MARK: Buckets
+
+    /// Creates `bucket` in the client's region. A bucket that already exists and is ours is success.
+    public func createBucket(_ bucket: String) async throws {
+        var body = Data()
+        if client.region != "us-east-1" {
+            body = Data(
+                ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                    + "<LocationConstraint>\(xmlEscape(client.region))</LocationConstraint></CreateBucketConfiguration>").utf8)
+        }
+        do {
+            _ = try await send("CreateBucket", "PUT", bucket: bucket, body: body)
+        } catch let error as AWSServiceError where error.code == "BucketAlreadyOwnedByYou" {
+            return
+        }
+    }
+
+    /// Succeeds when the bucket exists and we may use it; `NotFound` or `Forbidden` otherwise.
+    public func headBucket(_ bucket: String) async throws {
+        _ = try await send("HeadBucket", "HEAD", bucket: bucket)
+    }
+
+    public func deleteBucket(_ bucket: String) async throws {
+        _ = try await send("DeleteBucket", "DELETE", bucket: bucket)
+    }
+
+    public func putBucketPolicy(_ bucket: String, policy: String) async throws {
+        _ = try await send(
+            "PutBucketPolicy", "PUT", bucket: bucket, query: "policy", body: Data(policy.utf8),
+            contentType: "application/json", contentMD5: true)
+    }
+
+    public func putPublicAccessBlock(_ bucket: String, _ block: S3PublicAccessBlock) async throws {
+        let xml =
+            "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            + "<BlockPublicAcls>\(block.blockPublicAcls)</BlockPublicAcls>"
+            + "<IgnorePublicAcls>\(block.ignorePublicAcls)</IgnorePublicAcls>"
+            + "<BlockPublicPolicy>\(block.blockPublicPolicy)</BlockPublicPolicy>"
+            + "<RestrictPublicBuckets>\(block.restrictPublicBuckets)</RestrictPublicBuckets>"
+            + "</PublicAccessBlockConfiguration>"
+        _ = try await send(
+            "PutPublicAccessBlock", "PUT", bucket: bucket, query: "publicAccessBlock", body: Data(xml.utf8),
+            contentType: "application/xml", contentMD5: true)
+    }
+
+    /// Buckets made since April 2023 enforce bucket ownership, which disables ACLs: thumbnails uploaded
+    /// `public-read` need `BucketOwnerPreferred` (or `ObjectWriter`) first.
+    public func putBucketOwnershipControls(_ bucket: String, _ ownership: S3ObjectOwnership) async throws {
+        let xml =
+            "<OwnershipControls xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>"
+            + "<ObjectOwnership>\(ownership.rawValue)</ObjectOwnership></Rule></OwnershipControls>"
+        _ = try await send(
+            "PutBucketOwnershipControls", "PUT", bucket: bucket, query: "ownershipControls", body: Data(xml.utf8),
+            contentType: "application/xml", contentMD5: true)
+    }
+
+    // MARK: Objects
+
+    /// Uploads `body` with a `Content-MD5` integrity check (S3 refuses a body that does not match).
+    /// - Returns: the new object's ETag.
+    @discardableResult
+    public func putObject(bucket: String, key: String, body: Data, options: PutObjectOptions = PutObjectOptions()) async throws
+        -> String?
+    {
+        var headers = HTTPHeaders()
+        if let acl = options.acl { headers.add(name: "x-amz-acl", value: acl.rawValue) }
+        if let cacheControl = options.cacheControl { headers.add(name: "Cache-Control", value: cacheControl) }
+        for (name, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
+            headers.add(name: "x-amz-meta-\(name)", value: value)
+        }
+        let response = try await send(
+            "PutObject", "PUT", bucket: bucket, key: key, headers: headers, body: body,
+            contentType: options.contentType ?? "application/octet-stream", contentMD5: true)
+        return response.headers["ETag"]
+    }
+
+    /// Downloads an object whole, refusing one over `maxBytes` before reading its body.
+    public func getObject(bucket: String, key: String, maxBytes: Int = 64 << 20) async throws -> S3Object {
+        do {
+            let response = try await send(
+                "GetObject", "GET", bucket: bucket, key: key, maxResponseBytes: maxBytes, timeout: 120)
+            return S3Object(body: response.body, info: S3ObjectInfo(headers: response.headers))
+        } catch let error as HTTPError where error.kind == .responseTooLarge {
+            throw ObjectTooLarge(bucket: bucket, key: key, maxBytes: maxBytes)
+        }
+    }
+
+    public func headObject(bucket: String, key: String) async throws -> S3ObjectInfo {
+        S3ObjectInfo(headers: try await send("HeadObject", "HEAD", bucket: bucket, key: key).headers)
+    }
+
+    public func deleteObject(bucket: String, key: String) async throws {
+        _ = try await send("DeleteObject", "DELETE", bucket: bucket, key: key)
+    }
+
+    /// Deletes up to 1000 keys in one request.
+    public func deleteObjects(bucket: String, keys: [String]) async throws -> S3DeleteResult {
+        precondition(keys.count <= 1000, "DeleteObjects takes at most 1000 keys")
+        var xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>false</Quiet>"
+        for key in keys { xml += "<Object><Key>\(xmlEscape(key))</Key></Object>" }
+        xml += "</Delete>"
+        let response = try await send(
+            "DeleteObjects", "POST", bucket: bucket, query: "delete", body: Data(xml.utf8), contentType: "application/xml",
+            contentMD5: true)
+        let root = try parseXML(response, operation: "DeleteObjects")
+        return S3DeleteResult(
+            deleted: root.all("Deleted").compactMap { $0["Key"] },
+            errors: root.all("Error").map { ($0["Key"] ?? "", $0["Code"] ?? "", $0["Message"] ?? "") })
+    }
+
+    /// One page of the bucket's keys, in UTF-8 binary order.
+    public func listObjectsV2(
+        bucket: String, prefix: String? = nil, startAfter: String? = nil, continuationToken: String? = nil,
+        maxKeys: Int? = nil, delimiter: String? = nil
+    ) async throws -> S3ListPage {
+        // encoding-type=url makes S3 percent-encode keys, so keys with characters XML cannot carry survive.
+        var parameters = [("list-type", "2"), ("encoding-type", "url")]
+        if let prefix { parameters.append(("prefix", prefix)) }
+        if let startAfter { parameters.append(("start-after", startAfter)) }
+        if let continuationToken { parameters.append(("continuation-token", continuationToken)) }
+        if let maxKeys { parameters.append(("max-keys", String(maxKeys))) }
+        if let delimiter { parameters.append(("delimiter", delimiter)) }
+        let query = parameters.map { "\($0.0)=\(URIEncoding.encode($0.1))" }.joined(separator: "&")
+        let response = try await send("ListObjectsV2", "GET", bucket: bucket, query: query)
+        let root = try parseXML(response, operation: "ListObjectsV2")
+        let encoded = root["EncodingType"] == "url"
+        func decode(_ value: String?) -> String? {
+            guard let value else { return nil }
+            return encoded ? URIEncoding.decode(value.replacingOccurrences(of: "+", with: " ")) : value
+        }
+        return S3ListPage(
+            objects: root.all("Contents").map {
+                S3ListedObject(
+                    key: decode($0["Key"]) ?? "", size: Int($0["Size"] ?? "") ?? 0, eTag: $0["ETag"],
+                    lastModified: $0["LastModified"])
+            },
+            commonPrefixes: root.all("CommonPrefixes").compactMap { decode($0["Prefix"]) },
+            isTruncated: root["IsTruncated"] == "true",
+            nextContinuationToken: root["NextContinuationToken"])
+    }
+
+    /// Every key under `prefix`, page by page.
+    public func listAllObjects(bucket: String, prefix: String? = nil, startAfter: String? = nil) -> AsyncThrowingStream<
+        S3ListedObject, any Error
+    > {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var token: String?
+                    repeat {
+                        let page = try await listObjectsV2(
+                            bucket: bucket, prefix: prefix, startAfter: token == nil ? startAfter : nil,
+                            continuationToken: token)
+                        for object in page.objects { continuation.yield(object) }
+                        token = page.isTruncated ? page.nextContinuationToken : nil
+                    } while token != nil
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func getObjectAcl(bucket: String, key: String) async throws -> [S3Grant] {
+        let response = try await send("GetObjectAcl", "GET", bucket: bucket, key: key, query: "acl")
+        let root = try parseXML(response, operation: "GetObjectAcl")
+        return (root.child("AccessControlList")?.all("Grant") ?? []).map { grant in
+            let grantee = grant.child("Grantee")
+            let type = grantee?.attributes.first { $0.key.hasSuffix("type") }?.value ?? ""
+            return S3Grant(
+                granteeType: type, grantee: grantee?["URI"] ?? grantee?["ID"] ?? grantee?["EmailAddress"] ?? "",
+                permission: grant["Permission"] ?? "")
+        }
+    }
+
+    /// A URL that lets whoever holds it `GET` the object until it expires, without credentials.
+    public func presignedGetURL(bucket: String, key: String, expires: Int = 3600) async throws -> String {
+        let (endpoint, path) = addressing.locate(bucket: bucket, key: key)
+        var request = HTTPRequest(method: "GET", endpoint: endpoint, path: path)
+        guard let credentials = try await client.credentials.credentials() else {
+            throw CredentialsError("no AWS credentials found")
+        }
+        SigV4Signer(credentials: credentials, region: client.region, service: "s3", rules: .s3)
+            .presign(&request, date: Date(), expires: expires)
+        return request.url
+    }
+
+    /// The URL anyone can read a public-read object at.
+    public func publicURL(bucket: String, key: String) -> String {
+        let (endpoint, path) = addressing.locate(bucket: bucket, key: key)
+        return endpoint.origin + path
+    }
+
+    // MARK: Wire
+
+    private func send(
+        _ operation: String, _ method: String, bucket: String, key: String? = nil, query: String = "",
+        headers extra: HTTPHeaders = [:], body: Data = Data(), contentType: String? = nil, contentMD5: Bool = false,
+        maxResponseBytes: Int = 16 << 20, timeout: TimeInterval = 60
+    ) async throws -> HTTPResponse {
+        let (endpoint, path) = addressing.locate(bucket: bucket, key: key)
+        var headers = extra
+        if let contentType { headers.add(name: "Content-Type", value: contentType) }
+        if contentMD5 { headers.add(name: "Content-MD5", value: Data(Hashing.md5(body)).base64EncodedString()) }
+        let request = HTTPRequest(
+            method: method, endpoint: endpoint, path: path, query: query, headers: headers, body: body, timeout: timeout,
+            maxResponseBytes: maxResponseBytes)
+        let resource = key.map { "s3://\(bucket)/\($0)" } ?? "s3://\(bucket)"
+        let operationInfo = AWSClient.Operation(
+            service: "S3", signingName: "s3", name: operation, rules: .s3, resource: resource)
+        return try await client.send(request, operation: operationInfo, parseError: S3ErrorParser.parse)
+    }
+
+    private func parseXML(_ response: HTTPResponse, operation: String) throws -> XMLTree {
+        guard let root = XMLTree.parse(response.body) else {
+            throw AWSServiceError(
+                service: "S3", operation: operation, status: response.status, code: "InvalidResponse",
+                message: "the response is not XML", requestId: response.headers["x-amz-request-id"])
+        }
+        return root
+    }
+}

@@ -1,0 +1,41 @@
+# Installs what building and testing thumbd needs on a fresh Debian machine. Sourced by the scripts.
+# Each step is skipped when its packages are already there, so a second run costs a few seconds.
+
+THUMBD_APT_PACKAGES=(
+    pkg-config
+    libcurl4-openssl-dev   # AWSKit's HTTP client
+    libssl-dev             # SHA-256, HMAC and MD5 for SigV4 and integrity checks
+    libturbojpeg0-dev      # JPEG decode and encode (TurboJPEG API, DCT-domain shrink-on-load)
+    libpng-dev             # PNG decode and encode
+    liblcms2-dev           # ICC profiles to sRGB
+    imagemagick            # test fixtures made by an independent tool
+)
+
+# Versions the tests were written against: moto's server and Pillow are test peers, boto3 the
+# interoperability peer and botocore the reference signer.
+THUMBD_PIP_PACKAGES=(
+    "moto[server]==5.2.1"
+    "boto3==1.43.11"
+    "botocore==1.43.11"
+    "Pillow==13.0.0"
+)
+
+thumbd_install_deps() {
+    local missing=()
+    local package
+    for package in "${THUMBD_APT_PACKAGES[@]}"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> apt-get install ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if ! python3 -c "import moto, boto3, botocore, PIL, flask" >/dev/null 2>&1 \
+        || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
+        echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
+        python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"
+    fi
+}
