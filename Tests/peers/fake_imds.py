@@ -3,6 +3,9 @@ IMDSv2 HTTP protocol: PUT /latest/api/token with a TTL header gives a session to
 without a valid token is answered 401. Role credentials expire after --lifetime seconds and each
 fetch hands out a new key id. Prints its port, then serves until killed.
 
+It also serves the ECS/EKS container credentials endpoint at GET /container/credentials, which
+wants `Authorization: <--container-token>`.
+
 Test controls (not part of IMDS): GET /_fake/stats, POST /_fake/revoke-tokens.
 """
 import argparse
@@ -16,6 +19,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--lifetime", type=int, default=3600)
 parser.add_argument("--role", default="thumbd-role")
 parser.add_argument("--region", default="eu-west-3")
+parser.add_argument("--container-token", default="container-secret-token")
 options = parser.parse_args()
 
 lock = threading.Lock()
@@ -35,6 +39,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def credentials(self):
+        with lock:
+            stats["credential_fetches"] += 1
+            number = stats["credential_fetches"]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return {
+            "Code": "Success",
+            "LastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Type": "AWS-HMAC",
+            "AccessKeyId": f"ASIAFAKE{number:012d}",
+            "SecretAccessKey": secrets.token_urlsafe(30),
+            "Token": secrets.token_urlsafe(60),
+            "Expiration": (now + datetime.timedelta(seconds=options.lifetime)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
 
     def do_PUT(self):
         if self.path != "/latest/api/token":
@@ -59,6 +78,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/_fake/stats":
             with lock:
                 return self.reply(200, json.dumps(stats).encode(), "application/json")
+        if self.path == "/container/credentials":
+            if self.headers.get("Authorization") != options.container_token:
+                return self.reply(401)
+            return self.reply(200, json.dumps(self.credentials()).encode(), "application/json")
         token = self.headers.get("X-aws-ec2-metadata-token")
         with lock:
             valid = token in tokens and tokens[token] > datetime.datetime.now()
@@ -70,20 +93,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == base:
             return self.reply(200, options.role.encode())
         if self.path == base + options.role:
-            with lock:
-                stats["credential_fetches"] += 1
-                number = stats["credential_fetches"]
-            expiration = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=options.lifetime)
-            body = {
-                "Code": "Success",
-                "LastUpdated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "Type": "AWS-HMAC",
-                "AccessKeyId": f"ASIAFAKE{number:012d}",
-                "SecretAccessKey": secrets.token_urlsafe(30),
-                "Token": secrets.token_urlsafe(60),
-                "Expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            return self.reply(200, json.dumps(body).encode(), "application/json")
+            return self.reply(200, json.dumps(self.credentials()).encode(), "application/json")
         if self.path == "/latest/meta-data/placement/region":
             return self.reply(200, options.region.encode())
         self.reply(404)

@@ -90,12 +90,14 @@ final class PythonServer: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// SIGKILL: a child started from a Swift thread inherits that thread's blocked signals, SIGTERM
+    /// among them, so terminate() would not stop it.
     func stop() {
-        process.terminate()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
