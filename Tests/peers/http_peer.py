@@ -3,12 +3,19 @@
   GET  /bytes?n=N      N bytes with Content-Length
   GET  /chunked?n=N    N bytes, chunked (no length known up front)
   GET  /slow?s=S       waits S seconds before answering
+  GET  /stats          JSON: the most /slow requests that were in progress at once
   ANY  /echo           JSON: method, path, query, headers, body length, client port (keep-alive shows)
 """
 import http.server
 import json
+import threading
 import time
 import urllib.parse
+
+
+lock = threading.Lock()
+in_flight = 0
+max_in_flight = 0
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,8 +50,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             return
         if url.path == "/slow":
+            global in_flight, max_in_flight
+            with lock:
+                in_flight += 1
+                max_in_flight = max(max_in_flight, in_flight)
             time.sleep(float(query["s"]))
+            with lock:
+                in_flight -= 1
             return self.reply(200, b"late")
+        if url.path == "/stats":
+            with lock:
+                return self.reply(200, json.dumps({"max_in_flight": max_in_flight}).encode(), "application/json")
         if url.path == "/echo":
             echo = {
                 "method": self.command, "path": url.path, "query": url.query,
