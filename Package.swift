@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AWSKit", targets: ["AWSKit"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
         .executable(name: "thumbd", targets: ["thumbd"]),
         .executable(name: "thumb-submit", targets: ["thumb-submit"]),
         .executable(name: "thumbctl", targets: ["thumbctl"]),
@@ -24,6 +25,21 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CLCMS", pkgConfig: "lcms2",
+            providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
+
+        // JPEG and PNG in and out, our own SIMD resampler, EXIF orientation and ICC colour.
+        .target(
+            name: "Imaging",
+            dependencies: ["CTurboJPEG", "CPNG", "CLCMS"]),
 
         .target(
             name: "AWSKit",
@@ -49,12 +65,13 @@ let package = Package(
         .executableTarget(
             name: "thumbctl",
             dependencies: [
-                "AWSKit",
+                "AWSKit", "Imaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
     ],
     swiftLanguageModes: [.v6]
 )

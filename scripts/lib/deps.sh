@@ -9,6 +9,7 @@ THUMBD_APT_PACKAGES=(
     libpng-dev             # PNG decode and encode
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
+    icc-profiles-free      # Adobe RGB and CMYK ICC profiles for colour-conversion fixtures
 )
 
 # Versions the tests were written against: moto's server and Pillow are test peers, boto3 the

@@ -1,0 +1,31 @@
+/// Image formats told apart by their first bytes, never by file name or Content-Type.
+public enum ImageFormat: String, Sendable {
+    case jpeg, png, gif, bmp, webp, tiff, heic, avif, jpegXL = "jpeg-xl", jpeg2000 = "jpeg-2000", ico, psd, pdf, svg
+
+    /// The format the bytes announce; `nil` when they are no image format we know.
+    public static func detect<C: Collection<UInt8>>(_ bytes: C) -> ImageFormat? where C.Index == Int {
+        let head = Array(bytes.prefix(32))
+        func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool {
+            head.count >= offset + magic.count && Array(head[offset..<offset + magic.count]) == magic
+        }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return .gif }
+        if starts(Array("BM".utf8)) && head.count >= 14 { return .bmp }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return .webp }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
+        if starts(Array("ftyp".utf8), at: 4) && head.count >= 12 {
+            let brand = String(decoding: head[8..<12], as: UTF8.self)
+            if brand.hasPrefix("avi") { return .avif }
+            if ["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].contains(brand) { return .heic }
+        }
+        if starts([0xFF, 0x0A]) || starts([0x00, 0x00, 0x00, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) { return .jpegXL }
+        if starts([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || starts([0xFF, 0x4F, 0xFF, 0x51]) { return .jpeg2000 }
+        if starts([0x00, 0x00, 0x01, 0x00]) { return .ico }
+        if starts(Array("8BPS".utf8)) { return .psd }
+        if starts(Array("%PDF".utf8)) { return .pdf }
+        let text = String(decoding: head, as: UTF8.self).lowercased()
+        if text.contains("<svg") || (text.hasPrefix("<?xml") && text.contains("svg")) { return .svg }
+        return nil
+    }
+}

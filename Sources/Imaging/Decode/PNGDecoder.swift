@@ -1,0 +1,61 @@
+import CPNG
+
+/// PNG through libpng's simplified API: every bit depth and colour type (palette with tRNS, 16-bit,
+/// Adam7) comes out as 8-bit gray or RGBA, gamma-corrected to sRGB.
+enum PNGDecoder {
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, limits: ImagingLimits) throws -> DecodedImage {
+        // Our own look at the header first: a PNG declaring 30000 x 30000 is refused before libpng
+        // allocates anything.
+        let chunks = PNGChunks(data)
+        guard chunks.foundHeader else { throw ImagingError(.corrupt, "the PNG has no valid IHDR header chunk") }
+        try limits.checkDimensions(width: chunks.width, height: chunks.height)
+
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, data.baseAddress, data.count) != 0 else {
+            let error = failure(&image, data: data)
+            png_image_free(&image)
+            throw error
+        }
+        let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let isColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+        let gray = !hasAlpha && !isColor
+        image.format = gray ? cpng_format_gray() : cpng_format_rgba()
+        let width = Int(image.width)
+        let height = Int(image.height)
+        let channels = gray ? 1 : 4
+        var pixels = [UInt8].uninitialized(count: width * height * channels)
+        let ok = pixels.withUnsafeMutableBytes { out in
+            png_image_finish_read(&image, nil, out.baseAddress, Int32(width * channels), nil)
+        }
+        guard ok != 0 else {
+            let error = failure(&image, data: data)
+            png_image_free(&image)
+            throw error
+        }
+        var profile = chunks.iccProfile
+        if let existing = profile, ColorConverter.isSRGB(existing) { profile = nil }
+        return DecodedImage(
+            buffer: PixelBuffer(width: width, height: height, channels: channels, pixels: pixels, hasAlpha: hasAlpha),
+            sourceWidth: width, sourceHeight: height, orientation: chunks.orientation, iccProfile: profile, format: .png,
+            shrinkOnLoad: 1)
+    }
+
+    private static func failure(_ image: inout png_image, data: UnsafeBufferPointer<UInt8>) -> ImagingError {
+        let message = withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let lowered = message.lowercased()
+        if lowered.contains("eof") || lowered.contains("read error") || lowered.contains("not enough") || lowered.contains("truncated")
+            || !hasEndChunk(data)
+        {
+            return ImagingError(.truncated, "the PNG data ends early (\(message))")
+        }
+        return ImagingError(.corrupt, "the PNG cannot be decoded (\(message))")
+    }
+
+    private static func hasEndChunk(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        let iend: [UInt8] = [0x49, 0x45, 0x4E, 0x44]
+        return data.count >= 12 && Array(data[(data.count - 8)..<(data.count - 4)]) == iend
+    }
+}

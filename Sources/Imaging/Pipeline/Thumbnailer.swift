@@ -1,0 +1,100 @@
+/// Makes every requested thumbnail of one image from a single decode: header first (limits and
+/// geometry decided before any pixel is decoded), then JPEG shrink-on-load to no less than twice the
+/// largest output, premultiplied alpha, box pre-shrink, Lanczos3, ICC to sRGB, EXIF orientation,
+/// crop, flatten and encode. Blocking and CPU-bound: run it on a thread of its own, not on Swift's
+/// cooperative pool.
+public struct Thumbnailer: Sendable {
+    public var limits: ImagingLimits
+    /// What transparent pixels become in a JPEG (RGB), white by default.
+    public var background: (UInt8, UInt8, UInt8)
+
+    public init(limits: ImagingLimits = ImagingLimits(), background: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
+        self.limits = limits
+        self.background = background
+    }
+
+    public struct Result: Sendable {
+        public let source: SourceInfo
+        public let thumbnails: [Thumbnail]
+        public let timings: ThumbnailTimings
+    }
+
+    public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> Result {
+        guard !specs.isEmpty else { throw ImagingError(.invalidOptions, "no thumbnail sizes were asked for") }
+        let clock = ContinuousClock()
+        var timings = ThumbnailTimings()
+        try limits.checkInput(byteCount: data.count)
+        let header = try ImageDecoder.probe(data)
+        try limits.checkDimensions(width: header.width, height: header.height)
+        let upright = header.orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
+
+        var geometries: [ThumbnailGeometry] = []
+        for spec in specs {
+            guard (1...100).contains(spec.quality) else {
+                throw ImagingError(.invalidOptions, "quality must be 1 to 100, not \(spec.quality)")
+            }
+            let geometry = try ThumbnailGeometry.compute(
+                source: upright, width: spec.width, height: spec.height, mode: spec.mode, enlarge: spec.enlarge)
+            guard max(geometry.width, geometry.height) <= limits.maxOutputSide,
+                max(geometry.resizeWidth, geometry.resizeHeight) <= limits.maxOutputSide * 4
+            else {
+                throw ImagingError(
+                    .tooLarge, "a \(geometry.width)x\(geometry.height) thumbnail is over the \(limits.maxOutputSide) px limit")
+            }
+            geometries.append(geometry)
+        }
+
+        // Decode once, shrunk on load to at least twice the largest resize (stored orientation).
+        let swaps = header.orientation.swapsDimensions
+        let needWidth = geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!
+        let needHeight = geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
+        var start = clock.now
+        var decoded = try ImageDecoder.decode(data, minimumSize: (needWidth, needHeight), limits: limits)
+        Alpha.premultiply(&decoded.buffer)
+        timings.decode += start.duration(to: clock.now)
+
+        var thumbnails: [Thumbnail] = []
+        for (spec, geometry) in zip(specs, geometries) {
+            start = clock.now
+            var image = resample(decoded.buffer, to: geometry, swapped: swaps)
+            if let profile = decoded.iccProfile, image.channels == 4 {
+                Alpha.unpremultiply(&image)
+                ColorConverter.convertToSRGB(&image, profile: profile)
+            }
+            image = Orient.apply(decoded.orientation, to: image)
+            image = Crop.crop(image, x: geometry.cropX, y: geometry.cropY, width: geometry.width, height: geometry.height)
+            timings.resize += start.duration(to: clock.now)
+
+            start = clock.now
+            let bytes: [UInt8]
+            switch spec.format {
+            case .jpeg:
+                Alpha.flatten(&image, background: background)
+                bytes = try JPEGEncoder.encode(image, quality: spec.quality, progressive: spec.progressive)
+            case .png:
+                bytes = try PNGEncoder.encode(image)
+            }
+            timings.encode += start.duration(to: clock.now)
+            thumbnails.append(Thumbnail(spec: spec, width: image.width, height: image.height, bytes: bytes))
+        }
+        let source = SourceInfo(
+            format: decoded.format, width: upright.0, height: upright.1, orientation: decoded.orientation,
+            shrinkOnLoad: decoded.shrinkOnLoad)
+        return Result(source: source, thumbnails: thumbnails, timings: timings)
+    }
+
+    public func makeThumbnails(from bytes: [UInt8], specs: [ThumbnailSpec]) throws -> Result {
+        try bytes.withUnsafeBufferPointer { try makeThumbnails(from: $0, specs: specs) }
+    }
+
+    /// Box pre-shrink by the integer factor that leaves the Lanczos pass a reduction of 2 to 4
+    /// (libvips' "gap" of 2), then Lanczos3 to the exact size.
+    func resample(_ buffer: PixelBuffer, to geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
+        let targetWidth = swapped ? geometry.resizeHeight : geometry.resizeWidth
+        let targetHeight = swapped ? geometry.resizeWidth : geometry.resizeHeight
+        let factorX = max(1, buffer.width / targetWidth / 2)
+        let factorY = max(1, buffer.height / targetHeight / 2)
+        let boxed = BoxShrink.shrink(buffer, factorX: factorX, factorY: factorY)
+        return LanczosResampler.resize(boxed, width: targetWidth, height: targetHeight)
+    }
+}

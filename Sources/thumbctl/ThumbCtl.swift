@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct ThumbCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thumbctl",
+        abstract: "Set up and inspect thumbd's queues and buckets, and make thumbnails locally.",
+        subcommands: [Resize.self])
+}
