@@ -17,6 +17,9 @@ enum PNGDecoder {
             png_image_free(&image)
             throw error
         }
+        // A 16-bit file with no gAMA or sRGB chunk holds sRGB values, as browsers and Pillow read it;
+        // without this flag libpng would take them as linear light and brighten the image.
+        image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
         let isColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
         let gray = !hasAlpha && !isColor

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import Imaging
+
+/// Every bad input gives its error code, fast, and never crashes.
+@Suite("Bad input")
+struct BadInputTests {
+    let thumbnailer = Thumbnailer()
+    let spec = ThumbnailSpec(width: 100, height: 100)
+
+    func code(_ bytes: [UInt8], limits: ImagingLimits = ImagingLimits()) -> ImagingError.Code? {
+        do {
+            _ = try Thumbnailer(limits: limits).makeThumbnails(from: bytes, specs: [spec])
+            return nil
+        } catch let error as ImagingError {
+            return error.code
+        } catch {
+            return nil
+        }
+    }
+
+    @Test("empty, text and unknown bytes")
+    func notImages() {
+        #expect(code([]) == .empty)
+        #expect(code(Array("{\"bucket\": \"b\"}".utf8)) == .unsupportedFormat)
+        #expect([.corrupt, .truncated].contains(code([0xFF, 0xD8])))
+    }
+
+    @Test("a truncated JPEG or PNG is an error, not a thumbnail with a grey bottom", arguments: ["jpeg-420", "jpeg-progressive", "png-rgb8", "png-adam7", "photo-1600"])
+    func truncated(name: String) throws {
+        let bytes = try Fixtures.bytes(try Fixtures.named(name))
+        for fraction in [0.3, 0.6, 0.9] {
+            let cut = Array(bytes.prefix(Int(Double(bytes.count) * fraction)))
+            let result = code(cut)
+            #expect(result == .truncated || result == .corrupt, "\(name) cut at \(fraction): \(String(describing: result))")
+        }
+        // A JPEG without its end-of-image marker lost data. (A PNG without its IEND CRC has every
+        // pixel, so that one is accepted, as every PNG reader does.)
+        if name.hasPrefix("jpeg") {
+            #expect(code(Array(bytes.dropLast(2))) == .truncated, "\(name) without its last two bytes")
+        }
+    }
+
+    @Test("garbage after a valid header is corrupt")
+    func corrupt() throws {
+        var bytes = try Fixtures.bytes(try Fixtures.named("png-rgb8"))
+        for index in stride(from: 60, to: bytes.count - 20, by: 7) { bytes[index] ^= 0x5A }
+        #expect(code(bytes) == .corrupt)
+        var jpeg = try Fixtures.bytes(try Fixtures.named("jpeg-444"))
+        // Break the Huffman table definitions.
+        if let dht = (0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC4 }) {
+            for index in (dht + 5)..<(dht + 40) { jpeg[index] = 0xFF }
+        }
+        #expect(code(jpeg) == .corrupt)
+    }
+
+    @Test("a PNG declaring 30000 x 30000 is refused from its header, in milliseconds")
+    func decompressionBomb() throws {
+        var png = try Fixtures.bytes(try Fixtures.named("png-rgb8"))
+        // IHDR width and height at bytes 16..<24 (the CRC is left wrong: we refuse before checking it).
+        for (offset, value) in [(16, 30000), (20, 30000)] {
+            png[offset] = UInt8(value >> 24 & 0xFF); png[offset + 1] = UInt8(value >> 16 & 0xFF)
+            png[offset + 2] = UInt8(value >> 8 & 0xFF); png[offset + 3] = UInt8(value & 0xFF)
+        }
+        let start = ContinuousClock.now
+        #expect(code(png) == .tooLarge)
+        #expect(start.duration(to: .now) < .milliseconds(100))
+
+        var jpeg = try Fixtures.bytes(try Fixtures.named("jpeg-444"))
+        if let sof = (0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 }) {
+            jpeg[sof + 5] = 0xFF; jpeg[sof + 6] = 0xFF; jpeg[sof + 7] = 0xFF; jpeg[sof + 8] = 0xFF  // 65535 x 65535
+            #expect(code(jpeg) == .tooLarge)
+            jpeg[sof + 5] = 0; jpeg[sof + 6] = 0  // height 0
+            #expect(code(jpeg) == .corrupt)
+        }
+    }
+
+    @Test("limits: file bytes, megapixels and output size are configurable")
+    func limits() throws {
+        let bytes = try Fixtures.bytes(try Fixtures.named("photo-1600"))
+        #expect(code(bytes, limits: ImagingLimits(maxInputBytes: 1000)) == .tooLarge)
+        #expect(code(bytes, limits: ImagingLimits(maxPixels: 1_000_000)) == .tooLarge)
+        let huge = ThumbnailSpec(width: 9000, height: 9000, enlarge: true)
+        #expect(throws: ImagingError.self) { try Thumbnailer().makeThumbnails(from: bytes, specs: [huge]) }
+        let zero = ThumbnailSpec(width: 0, height: 10)
+        let error = #expect(throws: ImagingError.self) { try Thumbnailer().makeThumbnails(from: bytes, specs: [zero]) }
+        #expect(error?.code == .invalidOptions)
+        #expect(ImagingError.Code.allCases.map(\.rawValue).contains("unsupported_format"))
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Imaging
+
+/// The fixtures Tests/peers/imaging_fixtures.py makes with Pillow and ImageMagick (never with our
+/// encoder), with Pillow's decode of each as the reference.
+struct Fixture: Decodable, Sendable {
+    let name: String
+    let file: String
+    let reference: String?
+    let width: Int
+    let height: Int
+    let channels: Int
+    let orientation: Int?
+}
+
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Made once per test run, in a fresh temporary folder.
+    static let folder: Result<URL, FixtureError> = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("thumbd-fixtures-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("Tests/peers/imaging_fixtures.py").path, folder.path]
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            return .failure(FixtureError(description: "cannot run python3: \(error)"))
+        }
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            return .failure(FixtureError(description: "imaging_fixtures.py failed: \(String(decoding: message, as: UTF8.self))"))
+        }
+        return .success(folder)
+    }()
+
+    struct FixtureError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func all() throws -> [Fixture] {
+        let folder = try folder.get()
+        return try JSONDecoder().decode([Fixture].self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+    }
+
+    static func named(_ name: String) throws -> Fixture {
+        guard let fixture = try all().first(where: { $0.name == name }) else {
+            throw FixtureError(description: "no fixture \(name)")
+        }
+        return fixture
+    }
+
+    static func names(prefix: String) -> [String] {
+        ((try? all()) ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
+    }
+
+    static func bytes(_ fixture: Fixture) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(fixture.file)))
+    }
+
+    static func reference(_ fixture: Fixture) throws -> [UInt8] {
+        guard let reference = fixture.reference else { throw FixtureError(description: "\(fixture.name) has no reference") }
+        return [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(reference)))
+    }
+}
+
+/// How far two images are apart, per channel value.
+struct PixelDifference {
+    var maximum = 0
+    var mean = 0.0
+
+    init(_ a: [UInt8], _ b: [UInt8]) {
+        precondition(a.count == b.count, "sizes differ: \(a.count) and \(b.count)")
+        var total = 0
+        for index in a.indices {
+            let difference = abs(Int(a[index]) - Int(b[index]))
+            total += difference
+            maximum = max(maximum, difference)
+        }
+        mean = a.isEmpty ? 0 : Double(total) / Double(a.count)
+    }
+}
+
+func decodeFull(_ bytes: [UInt8]) throws -> DecodedImage {
+    try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0) }
+}

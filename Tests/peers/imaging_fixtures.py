@@ -1,0 +1,185 @@
+"""Makes the imaging test fixtures with independent tools (Pillow, ImageMagick), never with thumbd's
+own encoder, and the reference decode of each by Pillow.
+
+  imaging_fixtures.py OUTDIR     writes the files and OUTDIR/manifest.json
+
+Each manifest entry: {"name", "file", "reference" (raw 8-bit RGBA or gray, row-major, or null),
+"width", "height", "channels", "orientation"?}. References are what Pillow decodes, turned upright
+where the entry says so and converted to sRGB where the file carries a profile.
+"""
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+manifest = []
+MAGICK = "/usr/bin/convert" if os.path.exists("/usr/bin/convert") else shutil.which("convert-im6.q16") or "convert"
+ICC_DIR = "/usr/share/color/icc"
+
+
+def photo(width, height, seed=1):
+    """A smooth, detailed test picture: gradients plus rings (no flat areas, nothing random)."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    r = 128 + 100 * np.sin(x / (7 + seed)) * np.cos(y / 11)
+    g = 255 * x / max(1, width - 1)
+    b = 255 * y / max(1, height - 1)
+    rings = 60 * np.sin(np.hypot(x - width / 2, y - height / 2) / 5)
+    rgb = np.stack([r + rings, g, b - rings], axis=-1)
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+
+
+def add(name, file, reference, **extra):
+    entry = {"name": name, "file": file, "reference": None, "width": 0, "height": 0, "channels": 0}
+    if reference is not None:
+        array = np.asarray(reference)
+        channels = 1 if array.ndim == 2 else array.shape[2]
+        ref_name = name + ".raw"
+        with open(os.path.join(out, ref_name), "wb") as handle:
+            handle.write(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+        entry.update(reference=ref_name, width=array.shape[1], height=array.shape[0], channels=channels)
+    entry.update(extra)
+    manifest.append(entry)
+
+
+def to_rgba(image):
+    return np.asarray(image.convert("RGBA"))
+
+
+def save(image, name, **options):
+    path = os.path.join(out, name)
+    image.save(path, **options)
+    return name
+
+
+def magick(name, *args):
+    subprocess.run([MAGICK, *args, os.path.join(out, name)], check=True)
+    return name
+
+
+base = photo(97, 61)
+
+# JPEG: chroma subsamplings, progressive, grayscale.
+for label, sampling in [("420", "4:2:0"), ("422", "4:2:2"), ("444", "4:4:4")]:
+    file = save(base, f"jpeg-{label}.jpg", quality=92, subsampling=sampling)
+    add(f"jpeg-{label}", file, to_rgba(Image.open(os.path.join(out, file))))
+file = save(base, "jpeg-progressive.jpg", quality=90, progressive=True)
+add("jpeg-progressive", file, to_rgba(Image.open(os.path.join(out, file))))
+file = save(base.convert("L"), "jpeg-gray.jpg", quality=90)
+add("jpeg-gray", file, np.asarray(Image.open(os.path.join(out, file)).convert("L")))
+
+# CMYK: ImageMagick writes Adobe-marked (inverted) CMYK; Pillow's decoder un-inverts it.
+magick("jpeg-cmyk.jpg", os.path.join(out, save(base, "cmyk-source.png")), "-colorspace", "CMYK", "-quality", "95")
+cmyk = Image.open(os.path.join(out, "jpeg-cmyk.jpg"))
+assert cmyk.mode == "CMYK", cmyk.mode
+assert cmyk.info.get("adobe_transform") == 2, "ImageMagick wrote YCCK before"
+add("jpeg-ycck-adobe", "jpeg-cmyk.jpg", to_rgba(cmyk.convert("RGB")))
+# Pillow writes plain CMYK (Adobe marker, no YCC transform).
+pillow_cmyk = base.convert("CMYK")
+file = save(pillow_cmyk, "jpeg-cmyk-pillow.jpg", quality=95)
+add("jpeg-cmyk", file, to_rgba(Image.open(os.path.join(out, file)).convert("RGB")))
+
+# EXIF orientation 1-8, in both byte orders: a landscape picture stored turned, with the tag that
+# turns it back. The reference is Pillow's exif_transpose.
+def exif_app1(orientation, big_endian):
+    order = ">" if big_endian else "<"
+    tiff = (b"MM" if big_endian else b"II") + struct.pack(order + "HI", 42, 8)
+    tiff += struct.pack(order + "H", 1) + struct.pack(order + "HHI", 0x0112, 3, 1)
+    tiff += struct.pack(order + "H", orientation) + b"\0\0" + struct.pack(order + "I", 0)
+    payload = b"Exif\0\0" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+oriented = photo(40, 24, seed=3)
+for orientation in range(1, 9):
+    for big_endian in (False, True):
+        buffer = io.BytesIO()
+        oriented.save(buffer, "JPEG", quality=95, subsampling="4:4:4")
+        data = buffer.getvalue()
+        data = data[:2] + exif_app1(orientation, big_endian) + data[2:]
+        name = f"orientation-{orientation}-{'mm' if big_endian else 'ii'}"
+        with open(os.path.join(out, name + ".jpg"), "wb") as handle:
+            handle.write(data)
+        upright = ImageOps.exif_transpose(Image.open(os.path.join(out, name + ".jpg")))
+        add(name, name + ".jpg", to_rgba(upright), orientation=orientation)
+
+# PNG: every bit depth and colour type.
+gray = base.convert("L")
+file = save(gray.convert("1"), "png-gray1.png")
+add("png-gray1", file, np.asarray(Image.open(os.path.join(out, file)).convert("L")))
+for bits in (2, 4):
+    file = save(base.quantize(colors=1 << bits), f"png-palette{bits}.png", bits=bits)
+    add(f"png-palette{bits}", file, to_rgba(Image.open(os.path.join(out, file))))
+file = save(gray, "png-gray8.png")
+add("png-gray8", file, np.asarray(gray))
+gray16 = (np.asarray(gray).astype(np.uint32) * 257 + np.arange(gray.width, dtype=np.uint32)[None, :] % 200).clip(0, 65535)
+Image.frombytes("I;16", gray.size, gray16.astype("<u2").tobytes()).save(os.path.join(out, "png-gray16.png"))
+add("png-gray16", "png-gray16.png", np.round(gray16 / 257).astype(np.uint8))
+file = save(base, "png-rgb8.png")
+add("png-rgb8", file, to_rgba(base))
+alpha = np.tile(np.linspace(0, 255, base.width).astype(np.uint8), (base.height, 1))
+rgba = Image.fromarray(np.dstack([np.asarray(base), alpha]), "RGBA")
+file = save(rgba, "png-rgba8.png")
+add("png-rgba8", file, to_rgba(rgba))
+la = Image.merge("LA", (gray, Image.fromarray(alpha)))
+file = save(la, "png-gray-alpha8.png")
+add("png-gray-alpha8", file, to_rgba(la))
+for name, source in [("png-rgb16", "png-rgb8.png"), ("png-rgba16", "png-rgba8.png")]:
+    magick(name + ".png", os.path.join(out, source), "-depth", "16", "-define", "png:bit-depth=16")
+    add(name, name + ".png", to_rgba(Image.open(os.path.join(out, source))))
+palette = base.quantize(colors=16)
+palette.info["transparency"] = 3
+file = save(palette, "png-palette-trns.png", transparency=3)
+add("png-palette-trns", file, to_rgba(Image.open(os.path.join(out, file))))
+magick("png-adam7.png", os.path.join(out, "png-rgb8.png"), "-interlace", "PNG")
+with open(os.path.join(out, "png-adam7.png"), "rb") as handle:
+    assert handle.read(29)[28] == 1, "ImageMagick did not interlace"
+add("png-adam7", "png-adam7.png", to_rgba(base))
+
+# Colour: Adobe RGB (and a CMYK JPEG with a profile), converted to sRGB by Pillow's ImageCms.
+srgb = ImageCms.createProfile("sRGB")
+adobe_path = os.path.join(ICC_DIR, "compatibleWithAdobeRGB1998.icc")
+if os.path.exists(adobe_path):
+    adobe = ImageCms.getOpenProfile(adobe_path)
+    with open(adobe_path, "rb") as handle:
+        adobe_bytes = handle.read()
+    save(base, "adobe-rgb.png", icc_profile=adobe_bytes)
+    save(base, "adobe-rgb.jpg", icc_profile=adobe_bytes, quality=95, subsampling="4:4:4")
+    converted = ImageCms.profileToProfile(base, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    add("adobe-rgb-png", "adobe-rgb.png", to_rgba(converted))
+    decoded = Image.open(os.path.join(out, "adobe-rgb.jpg"))
+    add("adobe-rgb-jpeg", "adobe-rgb.jpg", to_rgba(ImageCms.profileToProfile(decoded, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)))
+
+# Alpha edge: opaque red beside fully transparent *green*; a correct resize shows no green.
+edge = np.zeros((64, 64, 4), dtype=np.uint8)
+edge[:, :32] = (255, 0, 0, 255)
+edge[:, 32:] = (0, 255, 0, 0)
+add("alpha-edge", save(Image.fromarray(edge, "RGBA"), "alpha-edge.png"), None)
+
+# Extreme shapes.
+add("tiny-1x1", save(Image.new("RGB", (1, 1), (10, 200, 30)), "tiny-1x1.png"), None)
+add("wide-4000x3", save(photo(4000, 3), "wide-4000x3.jpg", quality=90), None)
+add("tall-3x4000", save(photo(3, 4000), "tall-3x4000.png"), None)
+add("flat", save(Image.new("RGB", (301, 211), (37, 142, 201)), "flat.png"), None)
+big = photo(1600, 1000)
+add("photo-1600", save(big, "photo-1600.png"), to_rgba(big))
+# Pillow's own Lanczos (no reducing gap: Lanczos straight from full size) of the same picture.
+for width, height in [(400, 250), (333, 208), (1000, 625), (1, 1)]:
+    add(f"lanczos-{width}x{height}", "photo-1600.png", to_rgba(big.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=None)))
+
+# Formats thumbd refuses, made by Pillow.
+for fmt, ext in [("GIF", "gif"), ("BMP", "bmp"), ("WEBP", "webp"), ("TIFF", "tiff")]:
+    try:
+        add(f"format-{ext}", save(base, f"format.{ext}", format=fmt), None)
+    except (KeyError, OSError):
+        pass
+
+with open(os.path.join(out, "manifest.json"), "w") as handle:
+    json.dump(manifest, handle, indent=1)
