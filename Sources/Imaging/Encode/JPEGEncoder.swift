@@ -1,7 +1,7 @@
 import CTurboJPEG
 
 /// JPEG through TurboJPEG: 4:2:0 chroma below quality 90 and 4:4:4 from 90, baseline unless asked
-/// for progressive. TurboJPEG writes a JFIF header only: no EXIF, no XMP, no orientation tag.
+/// for progressive, the accurate DCT. TurboJPEG writes a JFIF header only: no EXIF, no XMP, no orientation tag.
 public enum JPEGEncoder {
     public static func encode(_ buffer: PixelBuffer, quality: Int, progressive: Bool = false) throws -> [UInt8] {
         guard (1...100).contains(quality) else { throw ImagingError(.invalidOptions, "JPEG quality must be 1 to 100, not \(quality)") }
@@ -9,7 +9,9 @@ public enum JPEGEncoder {
         defer { tjDestroy(handle) }
         let gray = buffer.channels == 1
         let subsampling = gray ? TJSAMP_GRAY : (quality >= 90 ? TJSAMP_444 : TJSAMP_420)
-        var flags = TJFLAG_NOREALLOC
+        // TurboJPEG compresses with the fast integer DCT unless told otherwise (turbojpeg.h); the
+        // accurate one measurably improves thumbnail fidelity (SSIM) for a negligible cost at this size.
+        var flags = TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT
         if progressive { flags |= TJFLAG_PROGRESSIVE }
         let capacity = Int(tjBufSize(Int32(buffer.width), Int32(buffer.height), Int32(subsampling.rawValue)))
         var output = [UInt8](repeating: 0, count: capacity)

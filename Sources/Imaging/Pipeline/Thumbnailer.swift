@@ -56,7 +56,7 @@ public struct Thumbnailer: Sendable {
         var thumbnails: [Thumbnail] = []
         for (spec, geometry) in zip(specs, geometries) {
             start = clock.now
-            var image = resample(decoded.buffer, to: geometry, swapped: swaps)
+            var image = resample(decoded, to: geometry, swapped: swaps)
             if let profile = decoded.iccProfile, image.channels == 4 {
                 Alpha.unpremultiply(&image)
                 ColorConverter.convertToSRGB(&image, profile: profile)
@@ -89,12 +89,19 @@ public struct Thumbnailer: Sendable {
 
     /// Box pre-shrink by the integer factor that leaves the Lanczos pass a reduction of 2 to 4
     /// (libvips' "gap" of 2), then Lanczos3 to the exact size.
-    func resample(_ buffer: PixelBuffer, to geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
+    func resample(_ decoded: DecodedImage, to geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
+        let buffer = decoded.buffer
         let targetWidth = swapped ? geometry.resizeHeight : geometry.resizeWidth
         let targetHeight = swapped ? geometry.resizeWidth : geometry.resizeHeight
         let factorX = max(1, buffer.width / targetWidth / 2)
         let factorY = max(1, buffer.height / targetHeight / 2)
         let boxed = BoxShrink.shrink(buffer, factorX: factorX, factorY: factorY)
-        return LanczosResampler.resize(boxed, width: targetWidth, height: targetHeight)
+        // The full image in boxed pixels: DCT scaling and the box both round a partial block up to a
+        // whole pixel, which must not stretch the image.
+        let extent = (
+            width: Double(decoded.sourceWidth) / Double(decoded.shrinkOnLoad * factorX),
+            height: Double(decoded.sourceHeight) / Double(decoded.shrinkOnLoad * factorY)
+        )
+        return LanczosResampler.resize(boxed, width: targetWidth, height: targetHeight, extent: extent)
     }
 }

@@ -3,15 +3,22 @@
 /// already-reduced rows (one SIMD4 per RGBA pixel and tap). Results are rounded and clamped to
 /// 0...255 after the negative lobes.
 public enum LanczosResampler {
-    public static func resize(_ input: PixelBuffer, width: Int, height: Int) -> PixelBuffer {
+    /// - Parameter extent: the input's true size in pixels when its last column or row is partial
+    ///   (after a box shrink or DCT scaling of a size that was not a multiple of the factor).
+    public static func resize(
+        _ input: PixelBuffer, width: Int, height: Int, extent: (width: Double, height: Double)? = nil
+    ) -> PixelBuffer {
         precondition(width > 0 && height > 0)
-        if input.width == width && input.height == height { return input }
-        let vertical = input.height == height ? input : resizeVertically(input, height: height)
-        return vertical.width == width ? vertical : resizeHorizontally(vertical, width: width)
+        let exactWidth = extent.map { abs($0.width - Double(input.width)) < 1e-9 } ?? true
+        let exactHeight = extent.map { abs($0.height - Double(input.height)) < 1e-9 } ?? true
+        if input.width == width && input.height == height && exactWidth && exactHeight { return input }
+        let vertical = input.height == height && exactHeight
+            ? input : resizeVertically(input, height: height, extent: extent?.height)
+        return vertical.width == width && exactWidth ? vertical : resizeHorizontally(vertical, width: width, extent: extent?.width)
     }
 
-    static func resizeVertically(_ input: PixelBuffer, height: Int) -> PixelBuffer {
-        let taps = LanczosWeights(inputSize: input.height, outputSize: height)
+    static func resizeVertically(_ input: PixelBuffer, height: Int, extent: Double? = nil) -> PixelBuffer {
+        let taps = LanczosWeights(inputSize: input.height, outputSize: height, inputExtent: extent)
         let rowBytes = input.bytesPerRow
         var output = PixelBuffer(
             width: input.width, height: height, channels: input.channels, hasAlpha: input.hasAlpha,
@@ -66,8 +73,8 @@ public enum LanczosResampler {
         return output
     }
 
-    static func resizeHorizontally(_ input: PixelBuffer, width: Int) -> PixelBuffer {
-        let taps = LanczosWeights(inputSize: input.width, outputSize: width)
+    static func resizeHorizontally(_ input: PixelBuffer, width: Int, extent: Double? = nil) -> PixelBuffer {
+        let taps = LanczosWeights(inputSize: input.width, outputSize: width, inputExtent: extent)
         var output = PixelBuffer(
             width: width, height: input.height, channels: input.channels, hasAlpha: input.hasAlpha,
             isPremultiplied: input.isPremultiplied)

@@ -24,9 +24,12 @@ struct LanczosWeights {
     let pairs: [Int32]
     let pairOffsets: [Int]
 
-    init(inputSize: Int, outputSize: Int) {
+    /// - Parameter inputExtent: how many input pixels the output spans; `inputSize` unless the input's
+    ///   last pixel stands for only part of one (a partial box or DCT block), where the true,
+    ///   fractional extent keeps every output centred on the right spot.
+    init(inputSize: Int, outputSize: Int, inputExtent: Double? = nil) {
         precondition(inputSize > 0 && outputSize > 0)
-        let scale = Double(inputSize) / Double(outputSize)
+        let scale = (inputExtent ?? Double(inputSize)) / Double(outputSize)
         let filterScale = max(scale, 1)
         let support = 3 * filterScale
         var starts: [Int] = []
