@@ -31,10 +31,8 @@ public enum ImageDecoder {
             return try JPEGDecoder.decode(data, minimumSize: minimumSize, limits: limits)
         case .png:
             return try PNGDecoder.decode(data, limits: limits)
-        case let other?:
-            throw ImagingError(.unsupportedFormat, "unsupported format: \(other.rawValue) (thumbd reads JPEG and PNG)")
-        case nil:
-            throw ImagingError(.unsupportedFormat, "unsupported format: unknown (the bytes are not an image thumbd knows)")
+        case let other:
+            throw ImagingError.unsupported(other)
         }
     }
 
@@ -50,7 +48,14 @@ public enum ImageDecoder {
             guard chunks.foundHeader else { throw ImagingError(.corrupt, "no PNG header chunk") }
             return (chunks.width, chunks.height, chunks.orientation, .png)
         case let other:
-            throw ImagingError(.unsupportedFormat, "unsupported format: \(other?.rawValue ?? "unknown")")
+            throw ImagingError.unsupported(other)
         }
+    }
+}
+
+extension ImagingError {
+    /// "unsupported format: gif (thumbd reads JPEG and PNG)", or "unknown" for bytes of no known format.
+    static func unsupported(_ format: ImageFormat?) -> ImagingError {
+        ImagingError(.unsupportedFormat, "unsupported format: \(format?.rawValue ?? "unknown") (thumbd reads JPEG and PNG)")
     }
 }

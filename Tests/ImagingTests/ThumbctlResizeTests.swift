@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@testable import Imaging
+
+/// `thumbctl resize` run as a user runs it: the built binary, real files, its output read back.
+@Suite("thumbctl resize")
+struct ThumbctlResizeTests {
+    /// The binary `swift build` put beside this test bundle.
+    static let binary: URL? = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("thumbctl"),
+            Fixtures.root.appendingPathComponent(".build/debug/thumbctl"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try #require(Self.binary, "build thumbctl first (swift build)")
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("goes on past bad files, reports each with its code, exits non-zero", .enabled(if: binary != nil))
+    func badFilesAmongGood() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("resize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("photo-1600").file).path
+        let gif = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("format-gif").file).path
+        let text = folder.appendingPathComponent("notes.jpg").path
+        try "not an image".write(toFile: text, atomically: true, encoding: .utf8)
+        let truncated = folder.appendingPathComponent("cut.png").path
+        try Data(try Fixtures.bytes(try Fixtures.named("photo-1600")).prefix(5000)).write(to: URL(fileURLWithPath: truncated))
+        let missing = folder.appendingPathComponent("missing.jpg").path
+        let out = folder.appendingPathComponent("out").path
+
+        let result = try run(["resize", "--width", "200", "--height", "200", "--out-dir", out, "--verbose", gif, text, good, truncated, missing])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(gif): error: unsupported_format: unsupported format: gif (thumbd reads JPEG and PNG)"))
+        #expect(lines.contains { $0.hasPrefix("\(text): error: unsupported_format: ") })
+        #expect(lines.contains { $0.hasPrefix("\(truncated): error: truncated: ") })
+        #expect(lines.contains { $0.hasPrefix("\(missing): error: io: ") })
+        #expect(result.stdout.contains("photo-1600.png: 1600x1000 png -> 200x125"))
+        #expect(result.stdout.contains("decode") && result.stdout.contains("resize") && result.stdout.contains("encode"))
+        let written = try decodeFull([UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/photo-1600.jpg"))))
+        #expect((written.buffer.width, written.buffer.height) == (200, 125))
+
+        let ok = try run(["resize", "--width", "64", "--format", "png", "-o", folder.appendingPathComponent("one.png").path, good])
+        #expect(ok.status == 0 && ok.stderr.isEmpty)
+        let flags = try run(["resize", "--out-dir", out, good])
+        #expect(flags.status != 0 && flags.stderr.contains("--width"))
+    }
+}
