@@ -157,6 +157,69 @@ if os.path.exists(adobe_path):
     decoded = Image.open(os.path.join(out, "adobe-rgb.jpg"))
     add("adobe-rgb-jpeg", "adobe-rgb.jpg", to_rgba(ImageCms.profileToProfile(decoded, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)))
 
+# Display P3: a matrix/TRC ICC v2 profile written here from the published D50-adapted colorants and
+# the sRGB transfer curve, checked by Pillow's ImageCms loading it.
+def s15(value):
+    return struct.pack(">i", int(round(value * 65536)))
+
+
+def icc_display_p3():
+    def xyz(x, y, z):
+        return b"XYZ " + b"\0" * 4 + s15(x) + s15(y) + s15(z)
+
+    def curve():
+        points = []
+        for i in range(1024):
+            v = i / 1023
+            linear = v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+            points.append(int(round(linear * 65535)))
+        return b"curv" + b"\0" * 4 + struct.pack(">I", len(points)) + struct.pack(">%dH" % len(points), *points)
+
+    text = b"Display P3 (thumbd test)"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(text) + 1) + text + b"\0" + b"\0" * 8 + b"\0\0\0" + b"\0" * 67
+    trc = curve()
+    tags = [(b"desc", desc), (b"wtpt", xyz(0.9642, 1.0, 0.8249)), (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
+            (b"gXYZ", xyz(0.2920, 0.6922, 0.0419)), (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+            (b"rTRC", trc), (b"gTRC", trc), (b"bTRC", trc), (b"cprt", b"text" + b"\0" * 4 + b"public domain\0")]
+    table = struct.pack(">I", len(tags))
+    data = b""
+    offset = 128 + 4 + 12 * len(tags)
+    for signature, body in tags:
+        while len(body) % 4:
+            body += b"\0"
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = 128 + len(table) + len(data)
+    header = struct.pack(">I", size) + b"lcms" + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ "
+    header += struct.pack(">6H", 2024, 1, 1, 0, 0, 0) + b"acsp" + b"APPL" + b"\0" * 4 + b"\0" * 8 + b"\0" * 8
+    header += struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + b"lcms" + b"\0" * 16 + b"\0" * 28
+    assert len(header) == 128
+    return header + table + data
+
+
+p3_bytes = icc_display_p3()
+p3 = ImageCms.getOpenProfile(io.BytesIO(p3_bytes))
+assert "Display P3" in ImageCms.getProfileDescription(p3)
+srgb_profile = ImageCms.createProfile("sRGB")
+save(base, "display-p3.png", icc_profile=p3_bytes)
+save(base, "display-p3.jpg", icc_profile=p3_bytes, quality=95, subsampling="4:4:4")
+add("display-p3-png", "display-p3.png",
+    to_rgba(ImageCms.profileToProfile(base, p3, srgb_profile, renderingIntent=ImageCms.Intent.PERCEPTUAL)))
+add("display-p3-jpeg", "display-p3.jpg",
+    to_rgba(ImageCms.profileToProfile(Image.open(os.path.join(out, "display-p3.jpg")), p3, srgb_profile,
+                                      renderingIntent=ImageCms.Intent.PERCEPTUAL)))
+
+# CMYK with its own profile (Ghostscript's default CMYK): converted through the profile, not naively.
+cmyk_profile_path = os.path.join(ICC_DIR, "ghostscript", "default_cmyk.icc")
+if os.path.exists(cmyk_profile_path):
+    with open(cmyk_profile_path, "rb") as handle:
+        cmyk_bytes = handle.read()
+    save(base.convert("CMYK"), "cmyk-profile.jpg", quality=95, icc_profile=cmyk_bytes)
+    decoded = Image.open(os.path.join(out, "cmyk-profile.jpg"))
+    add("cmyk-profile", "cmyk-profile.jpg", to_rgba(ImageCms.profileToProfile(
+        decoded, ImageCms.getOpenProfile(cmyk_profile_path), srgb_profile,
+        renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB")))
+
 # Alpha edge: opaque red beside fully transparent *green*; a correct resize shows no green.
 edge = np.zeros((64, 64, 4), dtype=np.uint8)
 edge[:, :32] = (255, 0, 0, 255)

@@ -22,7 +22,7 @@ final class CurlEasy {
     }
 
     /// Performs `request`, blocking the calling thread until the response is complete or fails.
-    func perform(_ request: HTTPRequest, connectTimeout: TimeInterval) throws -> HTTPResponse {
+    func perform(_ request: HTTPRequest, connectTimeout: TimeInterval, caBundle: String? = nil) throws -> HTTPResponse {
         curl_easy_reset(handle)
         let target = "\(request.method) \(request.endpoint.origin)\(request.path)"
         let sink = ResponseSink(limit: request.maxResponseBytes)
@@ -54,6 +54,7 @@ final class CurlEasy {
                 set(ccurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
                 set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
                 set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+                if let caBundle { set(ccurl_setopt_string(handle, CURLOPT_CAINFO, caBundle)) }
                 set(ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
                 set(ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
                 set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000)))

@@ -12,16 +12,25 @@ public final class CurlTransport: HTTPTransport {
     ///   - maxConnections: the most requests in flight at once (one thread and one connection each);
     ///     further requests wait for a free thread.
     ///   - connectTimeout: the time limit for the TCP and TLS handshakes of each request.
-    public init(maxConnections: Int = 16, connectTimeout: TimeInterval = 5) {
+    ///   - caBundle: a PEM file of trusted CAs instead of the system's; defaults to `AWS_CA_BUNDLE`,
+    ///     as the AWS SDKs read it.
+    public init(
+        maxConnections: Int = 16, connectTimeout: TimeInterval = 5,
+        caBundle: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"]
+    ) {
         pool = BlockingThreadPool(name: "curl", maxThreads: maxConnections) { CurlEasy() }
         self.connectTimeout = connectTimeout
+        self.caBundle = caBundle.flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    private let caBundle: String?
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let connectTimeout = self.connectTimeout
+        let caBundle = self.caBundle
         return try await withCheckedThrowingContinuation { continuation in
             pool.submit { easy in
-                continuation.resume(with: Result { try easy.perform(request, connectTimeout: connectTimeout) })
+                continuation.resume(with: Result { try easy.perform(request, connectTimeout: connectTimeout, caBundle: caBundle) })
             }
         }
     }
