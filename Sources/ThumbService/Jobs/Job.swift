@@ -1,0 +1,35 @@
+import Imaging
+
+/// One source image to thumbnail, with every size to make from it.
+public struct Job: Sendable, Equatable {
+    public var id: String?
+    public var bucket: String
+    public var key: String
+    public var sizes: [SizeRequest]
+    public var outputBucket: String?
+    public var keyTemplate: String?
+    public var format: OutputFormat?
+    public var quality: Int?
+
+    public init(
+        id: String? = nil, bucket: String, key: String, sizes: [SizeRequest], outputBucket: String? = nil,
+        keyTemplate: String? = nil, format: OutputFormat? = nil, quality: Int? = nil
+    ) {
+        self.id = id
+        self.bucket = bucket
+        self.key = key
+        self.sizes = sizes
+        self.outputBucket = outputBucket
+        self.keyTemplate = keyTemplate
+        self.format = format
+        self.quality = quality
+    }
+}
+
+/// What one SQS message asks for.
+public enum JobMessage: Sendable, Equatable {
+    /// Thumbnail these (one message can hold several S3 event records).
+    case jobs([Job])
+    /// Nothing to do and nothing wrong (S3's `s3:TestEvent`, events that are not object creations).
+    case ignore(reason: String)
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Imaging
+
+/// Reads the message formats thumbd accepts (the README documents them):
+/// 1. `{"bucket", "key", "width", "height"}`, the original assignment's;
+/// 2. `{"bucket", "key", "sizes": [{"width", "height", "mode"?}], "output_bucket"?, "output_key_template"?,
+///    "format"?, "quality"?, "id"?}`;
+/// 3. S3 event notifications (`Records[]` with `ObjectCreated:*`; keys are form-URL-encoded);
+/// 4. any of these inside an SNS notification (`"Type": "Notification"`, `"Message"` a string).
+/// Anything else is a `JobError` with a precise code, for the dead-letter queue.
+public struct JobMessageParser: Sendable {
+    public var defaultSizes: [SizeRequest]
+    public var maxSide: Int
+
+    /// Larger messages are refused before parsing (SQS allows 1 MiB; a job needs a few hundred bytes).
+    public static let maxBytes = 256 << 10
+    /// Deeper JSON is refused before parsing: no legitimate message nests more than a few levels.
+    public static let maxDepth = 16
+
+    public init(defaultSizes: [SizeRequest], maxSide: Int = 8192) {
+        self.defaultSizes = defaultSizes
+        self.maxSide = maxSide
+    }
+
+    public func parse(_ body: String) throws -> JobMessage {
+        guard body.utf8.count <= Self.maxBytes else {
+            throw JobError.badMessage("message_too_large", "the message is \(body.utf8.count) bytes; at most \(Self.maxBytes)")
+        }
+        guard Self.depth(body) <= Self.maxDepth else {
+            throw JobError.badMessage("bad_json", "the JSON nests deeper than \(Self.maxDepth) levels")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) else {
+            throw JobError.badMessage("bad_json", "the message is not JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw JobError.badMessage("unsupported_message", "the message is JSON but not an object")
+        }
+        return try parse(dictionary, envelope: true)
+    }
+
+    private func parse(_ object: [String: Any], envelope: Bool) throws -> JobMessage {
+        if envelope, object["Type"] as? String == "Notification", let inner = object["Message"] {
+            guard let text = inner as? String else {
+                throw JobError.badMessage("invalid_field", "the SNS notification's Message is not a string")
+            }
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), let innerObject = parsed as? [String: Any]
+            else {
+                throw JobError.badMessage("bad_json", "the SNS notification's Message is not a JSON object")
+            }
+            guard Self.depth(text) <= Self.maxDepth else { throw JobError.badMessage("bad_json", "the JSON nests too deep") }
+            return try parse(innerObject, envelope: false)
+        }
+        if object["Event"] as? String == "s3:TestEvent" {
+            return .ignore(reason: "s3:TestEvent")
+        }
+        if let records = object["Records"] {
+            return try parseS3Event(records)
+        }
+        return .jobs([try parseJob(object)])
+    }
+
+    private func parseS3Event(_ value: Any) throws -> JobMessage {
+        guard let records = value as? [[String: Any]], !records.isEmpty else {
+            throw JobError.badMessage("invalid_field", "Records must be a non-empty list of objects")
+        }
+        guard records.count <= 100 else { throw JobError.badMessage("invalid_field", "\(records.count) records; at most 100") }
+        var jobs: [Job] = []
+        for record in records {
+            guard let name = record["eventName"] as? String else {
+                throw JobError.badMessage("missing_field", "an S3 event record has no eventName")
+            }
+            guard name.hasPrefix("ObjectCreated:") else { continue }
+            guard let s3 = record["s3"] as? [String: Any], let bucket = (s3["bucket"] as? [String: Any])?["name"] as? String,
+                let rawKey = (s3["object"] as? [String: Any])?["key"] as? String
+            else {
+                throw JobError.badMessage("missing_field", "an S3 event record has no s3.bucket.name or s3.object.key")
+            }
+            // S3 event keys are form-URL-encoded: `+` is a space.
+            let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? rawKey
+            jobs.append(Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes))
+        }
+        return jobs.isEmpty ? .ignore(reason: "no ObjectCreated records") : .jobs(jobs)
+    }
+
+    private func parseJob(_ object: [String: Any]) throws -> Job {
+        guard object["bucket"] != nil || object["key"] != nil else {
+            throw JobError.badMessage("unsupported_message", "not a thumbd job, S3 event or SNS notification (no bucket or key)")
+        }
+        let bucket = try Self.bucket(try string(object, "bucket", required: true)!)
+        let key = try Self.key(try string(object, "key", required: true)!)
+        var sizes: [SizeRequest]
+        if let list = object["sizes"] {
+            guard let entries = list as? [Any], !entries.isEmpty else {
+                throw JobError.badMessage("invalid_field", "sizes must be a non-empty list")
+            }
+            guard entries.count <= SizeRequest.maxPerMessage else {
+                throw JobError.badMessage("too_many_sizes", "\(entries.count) sizes; at most \(SizeRequest.maxPerMessage)")
+            }
+            sizes = try entries.map { entry in
+                guard let size = entry as? [String: Any] else { throw JobError.badMessage("invalid_field", "each size must be an object") }
+                let mode = try string(size, "mode", required: false).map(SizeRequest.parseMode) ?? .fit
+                return try sized(width: try int(size, "width"), height: try int(size, "height"), mode: mode)
+            }
+        } else if object["width"] != nil || object["height"] != nil {
+            let mode = try string(object, "mode", required: false).map(SizeRequest.parseMode) ?? .fit
+            sizes = [try sized(width: try int(object, "width"), height: try int(object, "height"), mode: mode)]
+        } else {
+            sizes = defaultSizes
+        }
+        var job = Job(bucket: bucket, key: key, sizes: sizes)
+        job.id = try string(object, "id", required: false)
+        job.outputBucket = try string(object, "output_bucket", required: false).map(Self.bucket)
+        if let template = try string(object, "output_key_template", required: false) {
+            do {
+                try KeyTemplate.validate(template)
+            } catch let error as Settings.InvalidSetting {
+                throw JobError.badMessage("invalid_field", "output_key_template: \(error.message)")
+            }
+            job.keyTemplate = template
+        }
+        if let format = try string(object, "format", required: false) {
+            guard let parsed = OutputFormat(rawValue: format.lowercased()) else {
+                throw JobError.badMessage("invalid_field", "format must be jpeg or png, not \"\(format)\"")
+            }
+            job.format = parsed
+        }
+        if let quality = try int(object, "quality") {
+            guard (1...100).contains(quality) else { throw JobError.badMessage("invalid_field", "quality must be 1 to 100, not \(quality)") }
+            job.quality = quality
+        }
+        return job
+    }
+
+    private func sized(width: Int?, height: Int?, mode: ResizeMode) throws -> SizeRequest {
+        do {
+            return try SizeRequest.validated(width: width, height: height, mode: mode, maxSide: maxSide)
+        } catch let error as JobError {
+            throw JobError.badMessage("invalid_size", error.message)
+        }
+    }
+
+    private func string(_ object: [String: Any], _ field: String, required: Bool) throws -> String? {
+        guard let value = object[field], !(value is NSNull) else {
+            if required { throw JobError.badMessage("missing_field", "the message has no \"\(field)\"") }
+            return nil
+        }
+        guard let text = value as? String else { throw JobError.badMessage("invalid_field", "\"\(field)\" must be a string") }
+        return text
+    }
+
+    private func int(_ object: [String: Any], _ field: String) throws -> Int? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        // JSONSerialization gives NSNumber for numbers and booleans alike: refuse booleans and fractions.
+        guard let number = value as? NSNumber, CFGetTypeID(number) != CFBooleanGetTypeID(),
+            let integer = Int(exactly: number.doubleValue), Double(integer) == number.doubleValue
+        else {
+            throw JobError.badMessage("invalid_field", "\"\(field)\" must be a whole number")
+        }
+        return integer
+    }
+
+    /// S3 bucket names: 3 to 63 of lower-case letters, digits, `.`, `-` (and `_` in old us-east-1 buckets).
+    static func bucket(_ name: String) throws -> String {
+        let valid = (3...63).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+        guard valid else { throw JobError.badMessage("invalid_bucket", "\"\(name.prefix(80))\" is not an S3 bucket name") }
+        return name
+    }
+
+    /// Keys: 1 to 1024 bytes of UTF-8, no control characters, no `.` or `..` path segments (an output
+    /// key built from one could land outside the source's folder).
+    static func key(_ key: String) throws -> String {
+        guard (1...1024).contains(key.utf8.count) else {
+            throw JobError.badMessage("invalid_key", "an S3 key is 1 to 1024 bytes, not \(key.utf8.count)")
+        }
+        if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw JobError.badMessage("invalid_key", "the key contains control characters")
+        }
+        if key.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." }) {
+            throw JobError.badMessage("invalid_key", "the key has a . or .. path segment")
+        }
+        return key
+    }
+
+    /// The deepest nesting of objects and arrays, outside strings.
+    static func depth(_ text: String) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+}

@@ -1,0 +1,58 @@
+import Imaging
+
+/// One requested thumbnail size: a box and how to fit it.
+public struct SizeRequest: Sendable, Hashable, CustomStringConvertible {
+    public var width: Int?
+    public var height: Int?
+    public var mode: ResizeMode
+
+    public init(width: Int?, height: Int?, mode: ResizeMode = .fit) {
+        self.width = width
+        self.height = height
+        self.mode = mode
+    }
+
+    /// `400x400`, `400x` (width only), `x300`, with an optional `:fill` or `:force`.
+    public var description: String {
+        "\(width.map(String.init) ?? "")x\(height.map(String.init) ?? "")\(mode == .fit ? "" : ":\(mode.rawValue)")"
+    }
+
+    /// The most sizes one message may ask for.
+    public static let maxPerMessage = 20
+
+    /// Parses `400x400,100x100:fill,x300`.
+    public static func parseList(_ text: String, maxSide: Int) throws -> [SizeRequest] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !parts.isEmpty else { throw JobError("invalid_sizes", "no sizes in \"\(text)\"") }
+        guard parts.count <= maxPerMessage else {
+            throw JobError("too_many_sizes", "\(parts.count) sizes; at most \(maxPerMessage)")
+        }
+        return try parts.map { part in
+            let pieces = part.split(separator: ":", maxSplits: 1)
+            let mode = try pieces.count > 1 ? parseMode(String(pieces[1])) : .fit
+            let box = pieces[0].lowercased().split(separator: "x", maxSplits: 1, omittingEmptySubsequences: false)
+            guard box.count == 2 else { throw JobError("invalid_sizes", "\"\(part)\" is not WIDTHxHEIGHT") }
+            let width = box[0].isEmpty ? nil : Int(box[0])
+            let height = box[1].isEmpty ? nil : Int(box[1])
+            guard (box[0].isEmpty || width != nil), (box[1].isEmpty || height != nil) else {
+                throw JobError("invalid_sizes", "\"\(part)\" is not WIDTHxHEIGHT")
+            }
+            return try validated(width: width, height: height, mode: mode, maxSide: maxSide)
+        }
+    }
+
+    static func parseMode(_ text: String) throws -> ResizeMode {
+        guard let mode = ResizeMode(rawValue: text.lowercased()) else {
+            throw JobError("invalid_field", "mode must be fit, fill or force, not \"\(text)\"")
+        }
+        return mode
+    }
+
+    static func validated(width: Int?, height: Int?, mode: ResizeMode, maxSide: Int) throws -> SizeRequest {
+        guard width != nil || height != nil else { throw JobError("invalid_sizes", "a size needs a width, a height or both") }
+        for side in [width, height].compactMap({ $0 }) where !(1...maxSide).contains(side) {
+            throw JobError("invalid_sizes", "sides must be 1 to \(maxSide) pixels, not \(side)")
+        }
+        return SizeRequest(width: width, height: height, mode: mode)
+    }
+}

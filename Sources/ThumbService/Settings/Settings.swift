@@ -1,0 +1,159 @@
+import Foundation
+import Imaging
+
+/// Every setting of thumbd and its tools, resolved from flags, then the environment, then the config
+/// file (`KEY=VALUE`, the same names). `config/thumbd.conf.example` documents each key.
+public struct Settings: Sendable {
+    /// Where a setting's value came from, for the start-up line.
+    public struct Source: Sendable {
+        public var flags: [String: String]
+        public var environment: [String: String]
+        public var file: [String: String]
+
+        public init(flags: [String: String] = [:], environment: [String: String], file: [String: String] = [:]) {
+            self.flags = flags
+            self.environment = environment
+            self.file = file
+        }
+
+        public func value(_ key: String) -> String? {
+            for layer in [flags, environment, file] {
+                if let value = layer[key], !value.trimmingCharacters(in: .whitespaces).isEmpty { return value }
+            }
+            return nil
+        }
+
+        /// The environment AWSKit sees: the process's, with the file's `AWS_*` keys filling gaps.
+        public var awsEnvironment: [String: String] {
+            var merged = environment
+            for (key, value) in file where key.hasPrefix("AWS_") && merged[key] == nil { merged[key] = value }
+            return merged
+        }
+    }
+
+    public struct InvalidSetting: Error, CustomStringConvertible {
+        public let key: String
+        public let message: String
+        public var description: String { "\(key): \(message)" }
+    }
+
+    public enum ACL: String, Sendable, CaseIterable {
+        case publicRead = "public-read"
+        case `private` = "private"
+        case none = "none"
+    }
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case auto, json, text
+    }
+
+    /// The queue, as a name or a URL.
+    public var queue: String?
+    /// The dead-letter queue, as a name or URL; default `<queue>-dlq` when that queue exists.
+    public var deadLetterQueue: String?
+    /// Where thumbnails go; default: the source bucket.
+    public var outputBucket: String?
+    public var keyTemplate: String
+    /// Sizes for messages that carry none (S3 events).
+    public var sizes: [SizeRequest]
+    public var format: OutputFormat
+    public var quality: Int
+    public var concurrency: Int
+    public var acl: ACL
+    public var cacheControl: String
+    public var visibilityTimeout: Int
+    public var waitTimeSeconds: Int
+    public var drainTimeout: Int
+    public var jobTimeout: Int
+    public var maxReceiveCount: Int
+    public var limits: ImagingLimits
+    public var background: (UInt8, UInt8, UInt8)
+    public var logFormat: LogFormat
+    public var statsInterval: Int
+    /// Endpoint override for both services (tests, LocalStack); AWS_ENDPOINT_URL_* also work.
+    public var endpointURL: String?
+    public var exitWhenIdle: Int?
+
+    public static let keys = [
+        "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
+        "THUMBD_QUALITY", "THUMBD_CONCURRENCY", "THUMBD_ACL", "THUMBD_CACHE_CONTROL", "THUMBD_VISIBILITY_TIMEOUT",
+        "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
+        "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
+        "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE",
+    ]
+
+    public static let defaultKeyTemplate = "{dir}{name}-{width}x{height}.{ext}"
+
+    public init(_ source: Source) throws {
+        func string(_ key: String) -> String? { source.value(key) }
+        func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = string(key) else { return fallback }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw InvalidSetting(key: key, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+            }
+            return value
+        }
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ fallback: T) throws -> T where T.RawValue == String {
+            guard let text = string(key) else { return fallback }
+            guard let value = T(rawValue: text.lowercased()) else {
+                throw InvalidSetting(key: key, message: "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\"")
+            }
+            return value
+        }
+
+        queue = string("THUMBD_QUEUE")
+        deadLetterQueue = string("THUMBD_DLQ")
+        outputBucket = string("THUMBD_OUTPUT_BUCKET")
+        keyTemplate = string("THUMBD_OUTPUT_KEY_TEMPLATE") ?? Self.defaultKeyTemplate
+        try KeyTemplate.validate(keyTemplate)
+        format = try choice("THUMBD_FORMAT", OutputFormat.jpeg)
+        quality = try int("THUMBD_QUALITY", 85, 1...100)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        concurrency = try int("THUMBD_CONCURRENCY", max(1, cores), 1...256)
+        acl = try choice("THUMBD_ACL", ACL.publicRead)
+        cacheControl = string("THUMBD_CACHE_CONTROL") ?? "public, max-age=31536000, immutable"
+        visibilityTimeout = try int("THUMBD_VISIBILITY_TIMEOUT", 60, 10...43200)
+        waitTimeSeconds = try int("THUMBD_WAIT_TIME", 20, 0...20)
+        drainTimeout = try int("THUMBD_DRAIN_TIMEOUT", 25, 0...3600)
+        jobTimeout = try int("THUMBD_JOB_TIMEOUT", 300, 5...43200)
+        maxReceiveCount = try int("THUMBD_MAX_RECEIVE_COUNT", 5, 1...1000)
+        let maxOutputSide = try int("THUMBD_MAX_OUTPUT_SIDE", 8192, 16...65535)
+        limits = ImagingLimits(
+            maxInputBytes: try int("THUMBD_MAX_INPUT_MB", 64, 1...4096) << 20,
+            maxPixels: try int("THUMBD_MAX_MEGAPIXELS", 100, 1...10000) * 1_000_000, maxOutputSide: maxOutputSide)
+        do {
+            sizes = try SizeRequest.parseList(string("THUMBD_SIZES") ?? "400x400", maxSide: maxOutputSide)
+        } catch let error as JobError {
+            throw InvalidSetting(key: "THUMBD_SIZES", message: error.message)
+        }
+        let backgroundText = string("THUMBD_BACKGROUND") ?? "ffffff"
+        guard backgroundText.count == 6, let rgb = UInt32(backgroundText, radix: 16) else {
+            throw InvalidSetting(key: "THUMBD_BACKGROUND", message: "must be six hex digits (RRGGBB), not \"\(backgroundText)\"")
+        }
+        background = (UInt8(rgb >> 16 & 0xFF), UInt8(rgb >> 8 & 0xFF), UInt8(rgb & 0xFF))
+        logFormat = try choice("THUMBD_LOG_FORMAT", LogFormat.auto)
+        statsInterval = try int("THUMBD_STATS_INTERVAL", 60, 1...86400)
+        endpointURL = string("THUMBD_ENDPOINT_URL")
+        exitWhenIdle = try string("THUMBD_EXIT_WHEN_IDLE").map { _ in try int("THUMBD_EXIT_WHEN_IDLE", 0, 0...86400) }
+    }
+
+    /// The queue setting, or a clear error for the tools that need one.
+    public func requireQueue() throws -> String {
+        guard let queue else {
+            throw InvalidSetting(key: "THUMBD_QUEUE", message: "no queue: set THUMBD_QUEUE, --queue, or THUMBD_QUEUE= in the config file")
+        }
+        return queue
+    }
+
+    /// The effective settings, for the start-up log line (no secrets are settings).
+    public var summary: [String: String] {
+        [
+            "queue": queue ?? "-", "dlq": deadLetterQueue ?? "(queue)-dlq", "output_bucket": outputBucket ?? "(source bucket)",
+            "key_template": keyTemplate, "sizes": sizes.map(\.description).joined(separator: ","), "format": format.rawValue,
+            "quality": "\(quality)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout": "\(visibilityTimeout)",
+            "wait_time": "\(waitTimeSeconds)", "drain_timeout": "\(drainTimeout)", "job_timeout": "\(jobTimeout)",
+            "max_input_bytes": "\(limits.maxInputBytes)", "max_pixels": "\(limits.maxPixels)",
+            "endpoint": endpointURL ?? "aws",
+        ]
+    }
+}
