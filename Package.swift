@@ -48,30 +48,39 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The service: settings, job messages, the worker loop, logs and lifecycle.
+        .target(
+            name: "ThumbService",
+            dependencies: [
+                "AWSKit", "Imaging",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         .executableTarget(
             name: "thumbd",
             dependencies: [
-                "AWSKit",
+                "ThumbService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "thumb-submit",
             dependencies: [
-                "AWSKit",
+                "ThumbService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "thumbctl",
             dependencies: [
-                "AWSKit", "Imaging",
+                "ThumbService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService"]),
     ],
     swiftLanguageModes: [.v6]
 )

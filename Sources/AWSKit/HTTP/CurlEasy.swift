@@ -1,5 +1,13 @@
 import CCurl
 import Foundation
+import Synchronization
+
+/// Set from any thread to abort a transfer in progress (task cancellation); libcurl polls it.
+final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func cancel() { value.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { value.load(ordering: .relaxed) }
+}
 
 /// One libcurl easy handle. It keeps its connection cache between requests (keep-alive), so a
 /// handle is reused for many requests, by one thread at a time: not `Sendable`.
@@ -22,10 +30,15 @@ final class CurlEasy {
     }
 
     /// Performs `request`, blocking the calling thread until the response is complete or fails.
-    func perform(_ request: HTTPRequest, connectTimeout: TimeInterval, caBundle: String? = nil) throws -> HTTPResponse {
+    func perform(
+        _ request: HTTPRequest, connectTimeout: TimeInterval, caBundle: String? = nil, cancellation: CancellationFlag? = nil
+    ) throws -> HTTPResponse {
         curl_easy_reset(handle)
         let target = "\(request.method) \(request.endpoint.origin)\(request.path)"
-        let sink = ResponseSink(limit: request.maxResponseBytes)
+        if cancellation?.isCancelled == true {
+            throw HTTPError(kind: .cancelled, message: "cancelled before it was sent", target: target)
+        }
+        let sink = ResponseSink(limit: request.maxResponseBytes, cancellation: cancellation)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
 
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -68,6 +81,11 @@ final class CurlEasy {
                 set(ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
                 set(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
                 set(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+                if cancellation != nil {
+                    set(ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
+                    set(ccurl_setopt_xferinfo(handle, curlProgress))
+                    set(ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer))
+                }
 
                 switch request.method {
                 case "GET":
@@ -103,6 +121,8 @@ final class CurlEasy {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .timeout
+        case CURLE_ABORTED_BY_CALLBACK:
+            return .cancelled
         case CURLE_FILESIZE_EXCEEDED:
             return .responseTooLarge
         case CURLE_WRITE_ERROR where sink.exceeded:
@@ -127,12 +147,14 @@ final class CurlEasy {
 /// Collects the status line's headers and the body of one response, refusing more than `limit` bytes.
 final class ResponseSink {
     let limit: Int
+    let cancellation: CancellationFlag?
     var body = Data()
     var headers = HTTPHeaders()
     var exceeded = false
 
-    init(limit: Int) {
+    init(limit: Int, cancellation: CancellationFlag? = nil) {
         self.limit = limit
+        self.cancellation = cancellation
     }
 
     func appendBody(_ pointer: UnsafeMutablePointer<CChar>, count: Int) -> Bool {
@@ -174,4 +196,11 @@ private let curlWriteHeader: ccurl_data_callback = { pointer, size, count, userd
     }
     sink.appendHeaderLine(line)
     return total
+}
+
+private let curlProgress: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
+    guard let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    // Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+    return sink.cancellation?.isCancelled == true ? 1 : 0
 }

@@ -28,10 +28,18 @@ public final class CurlTransport: HTTPTransport {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let connectTimeout = self.connectTimeout
         let caBundle = self.caBundle
-        return try await withCheckedThrowingContinuation { continuation in
-            pool.submit { easy in
-                continuation.resume(with: Result { try easy.perform(request, connectTimeout: connectTimeout, caBundle: caBundle) })
+        let cancellation = CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                pool.submit { easy in
+                    continuation.resume(
+                        with: Result {
+                            try easy.perform(request, connectTimeout: connectTimeout, caBundle: caBundle, cancellation: cancellation)
+                        })
+                }
             }
+        } onCancel: {
+            cancellation.cancel()
         }
     }
 }

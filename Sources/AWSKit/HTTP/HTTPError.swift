@@ -12,6 +12,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case responseTooLarge
         /// The request could not be built or sent (bad URL, out of memory).
         case invalidRequest
+        /// The calling task was cancelled; the transfer was abandoned.
+        case cancelled
     }
 
     public let kind: Kind

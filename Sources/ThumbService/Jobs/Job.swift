@@ -10,6 +10,8 @@ public struct Job: Sendable, Equatable {
     public var keyTemplate: String?
     public var format: OutputFormat?
     public var quality: Int?
+    /// Came from an S3 event notification (the recursion guard applies to those).
+    public var fromS3Event = false
 
     public init(
         id: String? = nil, bucket: String, key: String, sizes: [SizeRequest], outputBucket: String? = nil,

@@ -77,7 +77,9 @@ public struct JobMessageParser: Sendable {
             }
             // S3 event keys are form-URL-encoded: `+` is a space.
             let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? rawKey
-            jobs.append(Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes))
+            var job = Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes)
+            job.fromS3Event = true
+            jobs.append(job)
         }
         return jobs.isEmpty ? .ignore(reason: "no ObjectCreated records") : .jobs(jobs)
     }
@@ -151,9 +153,7 @@ public struct JobMessageParser: Sendable {
     private func int(_ object: [String: Any], _ field: String) throws -> Int? {
         guard let value = object[field], !(value is NSNull) else { return nil }
         // JSONSerialization gives NSNumber for numbers and booleans alike: refuse booleans and fractions.
-        guard let number = value as? NSNumber, CFGetTypeID(number) != CFBooleanGetTypeID(),
-            let integer = Int(exactly: number.doubleValue), Double(integer) == number.doubleValue
-        else {
+        guard !(value is Bool), let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) else {
             throw JobError.badMessage("invalid_field", "\"\(field)\" must be a whole number")
         }
         return integer

@@ -1,0 +1,107 @@
+import AWSKit
+import Foundation
+import Imaging
+
+/// Runs one job: downloads the source, makes every size from one decode on a dedicated thread (never
+/// on Swift's cooperative pool), uploads the outputs concurrently. The same job run twice writes the
+/// same bytes to the same keys, so at-least-once delivery is harmless.
+public struct JobRunner: Sendable {
+    public let s3: S3Client
+    public let settings: Settings
+    let pool: BlockingThreadPool<Void>
+
+    public init(s3: S3Client, settings: Settings) {
+        self.s3 = s3
+        self.settings = settings
+        pool = BlockingThreadPool(name: "thumbnail", maxThreads: settings.concurrency) { () }
+    }
+
+    /// What a finished job produced and how long each stage took.
+    public struct Outcome: Sendable {
+        public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int)] = []
+        public var bytesIn = 0
+        public var bytesOut = 0
+        public var download: Duration = .zero
+        public var decode: Duration = .zero
+        public var resize: Duration = .zero
+        public var encode: Duration = .zero
+        public var upload: Duration = .zero
+    }
+
+    public func run(_ job: Job) async throws -> Outcome {
+        var outcome = Outcome()
+        let clock = ContinuousClock()
+        var start = clock.now
+        let source: S3Object
+        do {
+            source = try await s3.getObject(bucket: job.bucket, key: job.key, maxBytes: settings.limits.maxInputBytes)
+        } catch {
+            throw JobError.fromDownload(error, bucket: job.bucket, key: job.key)
+        }
+        outcome.download = start.duration(to: clock.now)
+        outcome.bytesIn = source.body.count
+
+        let format = job.format ?? settings.format
+        let quality = job.quality ?? settings.quality
+        let specs = job.sizes.map {
+            ThumbnailSpec(width: $0.width, height: $0.height, mode: $0.mode, format: format, quality: quality)
+        }
+        let thumbnailer = Thumbnailer(limits: settings.limits, background: settings.background)
+        let body = source.body
+        let result: Thumbnailer.Result
+        do {
+            result = try await pool.run { _ in
+                try body.withUnsafeBytes { raw in
+                    try thumbnailer.makeThumbnails(from: raw.bindMemory(to: UInt8.self), specs: specs)
+                }
+            }
+        } catch let error as ImagingError {
+            throw JobError.fromImaging(error)
+        }
+        outcome.decode = result.timings.decode
+        outcome.resize = result.timings.resize
+        outcome.encode = result.timings.encode
+
+        start = clock.now
+        let outputBucket = job.outputBucket ?? settings.outputBucket ?? job.bucket
+        let template = job.keyTemplate ?? settings.keyTemplate
+        let acl: S3CannedACL? =
+            switch settings.acl {
+            case .publicRead: .publicRead
+            case .private: .private
+            case .none: nil
+            }
+        let metadata = ["source": "s3://\(job.bucket)/\(job.key)", "source-etag": source.info.eTag ?? ""]
+        let uploads = zip(job.sizes, result.thumbnails).map { size, thumbnail in
+            (key: KeyTemplate.render(template, sourceKey: job.key, size: size, format: format), thumbnail: thumbnail)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for upload in uploads {
+                group.addTask {
+                    do {
+                        try await s3.putObject(
+                            bucket: outputBucket, key: upload.key, body: Data(upload.thumbnail.bytes),
+                            options: PutObjectOptions(
+                                contentType: format.contentType, acl: acl, cacheControl: settings.cacheControl,
+                                metadata: metadata.filter { !$0.value.isEmpty }.mapValues(Self.asciiMetadata)))
+                    } catch {
+                        throw JobError.fromUpload(error, bucket: outputBucket, key: upload.key)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        outcome.upload = start.duration(to: clock.now)
+        for upload in uploads {
+            outcome.outputs.append((outputBucket, upload.key, upload.thumbnail.width, upload.thumbnail.height, upload.thumbnail.bytes.count))
+            outcome.bytesOut += upload.thumbnail.bytes.count
+        }
+        return outcome
+    }
+
+    /// S3 user metadata travels in HTTP headers: non-ASCII is percent-encoded.
+    static func asciiMetadata(_ value: String) -> String {
+        value.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 }
+            ? value : (value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")
+    }
+}

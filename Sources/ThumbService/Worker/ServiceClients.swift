@@ -1,0 +1,47 @@
+import AWSKit
+import Foundation
+import Logging
+
+/// The AWS clients every command builds the same way: credentials from the SDK chain, the region,
+/// endpoints (THUMBD_ENDPOINT_URL or the AWS_ENDPOINT_URL* variables), one transport.
+public struct ServiceClients: Sendable {
+    public let sqs: SQSClient
+    public let s3: S3Client
+    public let region: String
+
+    public static func make(
+        source: Settings.Source, settings: Settings, maxConnections: Int = 32, logger: Logger = Logger(label: "thumbd.aws")
+    ) async throws -> ServiceClients {
+        let environment = source.awsEnvironment
+        let transport = CurlTransport(maxConnections: maxConnections)
+        let files = SharedConfigFiles(environment: environment)
+        let metadata = InstanceMetadataClient(environment: environment, transport: transport)
+        guard let region = await RegionResolver.resolve(environment: environment, files: files, metadata: metadata) else {
+            throw Settings.InvalidSetting(
+                key: "AWS_REGION", message: "no region: set AWS_REGION (or AWS_DEFAULT_REGION, or region in ~/.aws/config)")
+        }
+        let credentials = CredentialProviderChain.standard(environment: environment, transport: transport)
+        let client = AWSClient(
+            transport: transport, credentials: credentials, region: region, retryPolicy: .standard(environment: environment),
+            logger: logger)
+        let sqsEndpoint = try EndpointResolver.endpoint(
+            service: "SQS", region: region, override: settings.endpointURL, environment: environment)
+        let s3Endpoint = try EndpointResolver.endpoint(
+            service: "S3", region: region, override: settings.endpointURL, environment: environment)
+        return ServiceClients(
+            sqs: SQSClient(client: client, endpoint: sqsEndpoint.endpoint),
+            s3: S3Client(client: client, addressing: S3Addressing(endpoint: s3Endpoint.endpoint, forcePathStyle: s3Endpoint.isCustom)),
+            region: region)
+    }
+
+    /// A queue URL from a name or URL setting.
+    public func queueURL(_ nameOrURL: String) async throws -> String {
+        if nameOrURL.hasPrefix("https://") || nameOrURL.hasPrefix("http://") { return nameOrURL }
+        return try await sqs.getQueueUrl(name: nameOrURL)
+    }
+
+    /// The queue's name from a name or URL.
+    public static func queueName(_ nameOrURL: String) -> String {
+        nameOrURL.split(separator: "/").last.map(String.init) ?? nameOrURL
+    }
+}

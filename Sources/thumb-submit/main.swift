@@ -1,4 +1,0 @@
-import ArgumentParser
-
-// The service commands arrive with the service issue; until then this reports that plainly.
-print("thumb-submit: not implemented yet")

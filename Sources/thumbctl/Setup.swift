@@ -1,0 +1,92 @@
+import AWSKit
+import ArgumentParser
+import Foundation
+import ThumbService
+
+/// `thumbctl setup`: the queue, its dead-letter queue and redrive policy, and an output bucket that
+/// accepts public-read thumbnails on today's AWS. Safe to run again.
+struct Setup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the queue, its dead-letter queue and the output bucket (idempotent).")
+
+    @OptionGroup var options: ServiceOptions
+    @Option(help: "Receives before a message goes to the dead-letter queue.") var maxReceiveCount = 5
+    @Option(help: "The queue's visibility timeout, seconds.") var visibilityTimeout = 60
+    @Flag(help: "Make the bucket public with a bucket policy instead of object ACLs.") var publicPolicy = false
+
+    func run() async throws {
+        let (settings, clients) = try await options.load()
+        let queueName = ServiceClients.queueName(try settings.requireQueue())
+        let dlqURL = try await clients.sqs.createQueue(
+            name: try settings.deadLetterQueueName(), attributes: ["MessageRetentionPeriod": "1209600"])
+        guard let dlqArn = try await clients.sqs.getQueueAttributes(queueUrl: dlqURL, names: ["QueueArn"])["QueueArn"] else {
+            throw ValidationError("the dead-letter queue has no ARN")
+        }
+        let attributes = [
+            "VisibilityTimeout": String(visibilityTimeout), "ReceiveMessageWaitTimeSeconds": "20",
+            "RedrivePolicy": #"{"deadLetterTargetArn":"\#(dlqArn)","maxReceiveCount":"\#(maxReceiveCount)"}"#,
+        ]
+        let queueURL: String
+        do {
+            queueURL = try await clients.sqs.createQueue(name: queueName, attributes: attributes)
+        } catch let error as AWSServiceError where error.code == "QueueAlreadyExists" || error.code == "QueueNameExists" {
+            // Exists with other attributes: bring them to what setup wants.
+            queueURL = try await clients.sqs.getQueueUrl(name: queueName)
+        }
+        try await clients.sqs.setQueueAttributes(queueUrl: queueURL, attributes: attributes)
+
+        var bucketLine = "(none: thumbnails go to each source bucket)"
+        if let bucket = settings.outputBucket {
+            try await clients.s3.createBucket(bucket)
+            // Buckets made since April 2023 disable ACLs and block public access: allow both, or use a policy.
+            try await clients.s3.putPublicAccessBlock(bucket, .allowPublic)
+            if publicPolicy {
+                try await clients.s3.putBucketPolicy(bucket, policy: #"{"Version":"2012-10-17","Statement":[{"Sid":"PublicReadThumbnails","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(bucket)/*"}]}"#)
+            } else {
+                try await clients.s3.putBucketOwnershipControls(bucket, .bucketOwnerPreferred)
+            }
+            bucketLine = bucket
+        }
+        print("queue:  \(queueURL)")
+        print("dlq:    \(dlqURL)")
+        print("bucket: \(bucketLine)")
+    }
+}
+
+/// `thumbctl teardown`: deletes what setup made; a bucket with objects only with --force.
+struct Teardown: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete the queue, the dead-letter queue and the output bucket.")
+
+    @OptionGroup var options: ServiceOptions
+    @Flag(help: "Delete the output bucket even when it holds objects (they are deleted first).") var force = false
+
+    func run() async throws {
+        let (settings, clients) = try await options.load()
+        for name in [try settings.requireQueue(), try settings.deadLetterQueueName()] {
+            do {
+                let url = try await clients.queueURL(name)
+                try await clients.sqs.deleteQueue(queueUrl: url)
+                print("deleted queue \(url)")
+            } catch let error as AWSServiceError where error.code == "QueueDoesNotExist" || error.code == "AWS.SimpleQueueService.NonExistentQueue" {
+                print("no queue \(name)")
+            }
+        }
+        guard let bucket = settings.outputBucket else { return }
+        let first = try await clients.s3.listObjectsV2(bucket: bucket, maxKeys: 1000)
+        if !first.objects.isEmpty {
+            guard force else {
+                throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
+            }
+            var keys: [String] = []
+            for try await object in clients.s3.listAllObjects(bucket: bucket) {
+                keys.append(object.key)
+                if keys.count == 1000 {
+                    _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys)
+                    keys.removeAll()
+                }
+            }
+            if !keys.isEmpty { _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys) }
+        }
+        try await clients.s3.deleteBucket(bucket)
+        print("deleted bucket \(bucket)")
+    }
+}

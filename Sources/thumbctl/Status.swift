@@ -1,0 +1,106 @@
+import AWSKit
+import ArgumentParser
+import Foundation
+import ThumbService
+
+/// `thumbctl status`: how many messages wait, are in work and are delayed, in the queue and its DLQ.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show visible, in-flight and delayed messages of the queue and its DLQ.")
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let (settings, clients) = try await options.load()
+        func row(_ cells: [String]) -> String {
+            let widths = [6, 9, 10, 8]
+            return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+                + "  " + cells[4]
+        }
+        print(row(["", "visible", "in-flight", "delayed", "url"]))
+        for (label, name) in [("queue", try settings.requireQueue()), ("dlq", try settings.deadLetterQueueName())] {
+            let url = try await clients.queueURL(name)
+            let attributes = try await clients.sqs.getQueueAttributes(
+                queueUrl: url,
+                names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"])
+            print(row([
+                label, attributes["ApproximateNumberOfMessages"] ?? "?", attributes["ApproximateNumberOfMessagesNotVisible"] ?? "?",
+                attributes["ApproximateNumberOfMessagesDelayed"] ?? "?", url,
+            ]))
+        }
+    }
+}
+
+/// `thumbctl dlq list` and `thumbctl dlq redrive`.
+struct DeadLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlq", abstract: "Inspect or redrive the dead-letter queue.", subcommands: [List.self, Redrive.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show each dead message and why it died, without consuming it.")
+        @OptionGroup var options: ServiceOptions
+
+        func run() async throws {
+            let (settings, clients) = try await options.load()
+            let url = try await clients.queueURL(try settings.deadLetterQueueName())
+            let messages = try await DeadLetters.collect(clients.sqs, url)
+            for message in messages {
+                let attributes = message.messageAttributes ?? [:]
+                print("\(message.messageId)  \(attributes["thumbd.error_code"]?.stringValue ?? "(redriven by SQS)")  receives: \(attributes["thumbd.receive_count"]?.stringValue ?? message.attributes?["ApproximateReceiveCount"] ?? "?")")
+                if let reason = attributes["thumbd.error_message"]?.stringValue { print("  reason: \(reason)") }
+                print("  body:   \(message.body.prefix(300))")
+            }
+            // Visible again at once: listing consumes nothing.
+            try await DeadLetters.releaseAll(clients.sqs, url, messages)
+            print("\(messages.count) message(s)")
+        }
+    }
+
+    struct Redrive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move every dead message back to the queue.")
+        @OptionGroup var options: ServiceOptions
+
+        func run() async throws {
+            let (settings, clients) = try await options.load()
+            let dlqURL = try await clients.queueURL(try settings.deadLetterQueueName())
+            let queueURL = try await clients.queueURL(try settings.requireQueue())
+            var moved = 0
+            while true {
+                let messages = try await clients.sqs.receiveMessage(queueUrl: dlqURL, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 60)
+                if messages.isEmpty { break }
+                let entries = messages.enumerated().map { SendMessageBatchEntry(id: "r\($0.offset)", messageBody: $0.element.body) }
+                let sent = try await clients.sqs.sendMessageBatch(queueUrl: queueURL, entries: entries)
+                // Only what reached the queue leaves the DLQ.
+                let deletions = sent.successful.map { entry in
+                    DeleteMessageBatchEntry(id: entry.id, receiptHandle: messages[Int(entry.id.dropFirst())!].receiptHandle)
+                }
+                if !deletions.isEmpty { _ = try await clients.sqs.deleteMessageBatch(queueUrl: dlqURL, entries: deletions) }
+                moved += deletions.count
+                for failure in sent.failed { FileHandle.standardError.write(Data("thumbctl: \(failure)\n".utf8)) }
+            }
+            print("moved \(moved) message(s) back to \(queueURL)")
+        }
+    }
+
+    /// Receives until nothing new comes back, holding each message briefly so every one is seen once.
+    static func collect(_ sqs: SQSClient, _ url: String) async throws -> [SQSMessage] {
+        var seen: [String: SQSMessage] = [:]
+        var quiet = 0
+        while quiet < 2 {
+            let batch = try await sqs.receiveMessage(queueUrl: url, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 30)
+            let fresh = batch.filter { seen[$0.messageId] == nil }
+            quiet = fresh.isEmpty ? quiet + 1 : 0
+            for message in fresh { seen[message.messageId] = message }
+        }
+        return seen.values.sorted { ($0.attributes?["SentTimestamp"] ?? "") < ($1.attributes?["SentTimestamp"] ?? "") }
+    }
+
+    static func releaseAll(_ sqs: SQSClient, _ url: String, _ messages: [SQSMessage]) async throws {
+        for start in stride(from: 0, to: messages.count, by: 10) {
+            let chunk = messages[start..<min(start + 10, messages.count)]
+            let entries = chunk.enumerated().map {
+                ChangeMessageVisibilityBatchEntry(id: "v\($0.offset)", receiptHandle: $0.element.receiptHandle, visibilityTimeout: 0)
+            }
+            _ = try await sqs.changeMessageVisibilityBatch(queueUrl: url, entries: entries)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Logging
+import ThumbService
+
+@main
+struct Thumbd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thumbd",
+        abstract: "The thumbnail worker: long-polls an SQS queue, thumbnails S3 images, uploads the results.",
+        discussion: """
+            Settings come from flags, then the environment (THUMBD_*, AWS_*), then the config file (KEY=VALUE lines
+            with the same names; --config, default /etc/thumbd/thumbd.conf). SIGTERM or SIGINT: stop receiving,
+            finish jobs in work for up to --drain-timeout, make the rest visible again, exit 0.
+            """)
+
+    @Option(help: "Config file of KEY=VALUE lines (default /etc/thumbd/thumbd.conf when it exists).") var config: String?
+    @Option(help: "Queue name or URL (THUMBD_QUEUE).") var queue: String?
+    @Option(help: "Dead-letter queue name or URL (THUMBD_DLQ; default: the queue's redrive target).") var dlq: String?
+    @Option(help: "Bucket for thumbnails (THUMBD_OUTPUT_BUCKET; default: the source bucket).") var outputBucket: String?
+    @Option(help: "Output key template (THUMBD_OUTPUT_KEY_TEMPLATE).") var outputKeyTemplate: String?
+    @Option(help: "Sizes for messages without any, e.g. 400x400,100x100:fill (THUMBD_SIZES).") var sizes: String?
+    @Option(help: "jpeg or png (THUMBD_FORMAT).") var format: String?
+    @Option(help: "JPEG quality 1-100 (THUMBD_QUALITY).") var quality: String?
+    @Option(help: "Jobs in flight (THUMBD_CONCURRENCY; default: cores).") var concurrency: String?
+    @Option(help: "public-read, private or none (THUMBD_ACL).") var acl: String?
+    @Option(help: "Seconds to finish jobs after SIGTERM (THUMBD_DRAIN_TIMEOUT, default 25).") var drainTimeout: String?
+    @Option(help: "Visibility timeout of received messages, seconds (THUMBD_VISIBILITY_TIMEOUT).") var visibilityTimeout: String?
+    @Option(help: "Long-poll wait, 0-20 s (THUMBD_WAIT_TIME).") var waitTime: String?
+    @Option(help: "Exit 0 once the queue has been empty this many seconds (THUMBD_EXIT_WHEN_IDLE).") var exitWhenIdle: String?
+    @Option(help: "auto, json or text (THUMBD_LOG_FORMAT).") var logFormat: String?
+    @Option(help: "Endpoint URL for SQS and S3 (THUMBD_ENDPOINT_URL; AWS_ENDPOINT_URL_* also work).") var endpointUrl: String?
+    @Flag(help: "Log every AWS request too.") var debug = false
+
+    func run() async throws {
+        let flags: [String: String?] = [
+            "THUMBD_QUEUE": queue, "THUMBD_DLQ": dlq, "THUMBD_OUTPUT_BUCKET": outputBucket,
+            "THUMBD_OUTPUT_KEY_TEMPLATE": outputKeyTemplate, "THUMBD_SIZES": sizes, "THUMBD_FORMAT": format,
+            "THUMBD_QUALITY": quality, "THUMBD_CONCURRENCY": concurrency, "THUMBD_ACL": acl, "THUMBD_DRAIN_TIMEOUT": drainTimeout,
+            "THUMBD_VISIBILITY_TIMEOUT": visibilityTimeout, "THUMBD_WAIT_TIME": waitTime, "THUMBD_EXIT_WHEN_IDLE": exitWhenIdle,
+            "THUMBD_LOG_FORMAT": logFormat, "THUMBD_ENDPOINT_URL": endpointUrl,
+        ]
+        let source: Settings.Source
+        let settings: Settings
+        do {
+            source = try SettingsLoader.source(flags: flags, configPath: config)
+            settings = try Settings(source)
+            _ = try settings.requireQueue()
+        } catch {
+            fatal("invalid settings: \(error)", code: 78)  // EX_CONFIG: systemd will not restart-loop on it
+        }
+        let format: LineLogHandler.Format =
+            switch settings.logFormat {
+            case .json: .json
+            case .text: .text
+            case .auto: LineLogHandler.automaticFormat()
+            }
+        let level: Logger.Level = debug ? .trace : .info
+        LoggingSystem.bootstrap { label in
+            var handler = LineLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "thumbd")
+        tuneAllocatorForImageWork()
+
+        let shutdown = ShutdownSignal()
+        shutdown.installSignalHandlers()
+        let notifier = SystemdNotifier()
+        let clients: ServiceClients
+        let queues: Worker.Queues
+        do {
+            clients = try await ServiceClients.make(
+                source: source, settings: settings, maxConnections: settings.concurrency * 3 + 4, logger: Logger(label: "thumbd.aws"))
+            queues = try await Worker.resolveQueues(settings: settings, clients: clients)
+        } catch {
+            fatal("cannot reach the queue \(settings.queue ?? ""): \(error)", code: 1)
+        }
+        var startup = settings.summary.reduce(into: Logger.Metadata()) { $0["setting.\($1.key)"] = "\($1.value)" }
+        startup["queue.url"] = "\(queues.url)"
+        startup["dlq.url"] = "\(queues.deadLetterURL ?? "none (left to the redrive policy)")"
+        startup["region"] = "\(clients.region)"
+        logger.info("started", metadata: startup)
+        notifier.notify("READY=1\nSTATUS=polling \(queues.url)")
+        shutdown.onTrigger { notifier.notify("STOPPING=1") }
+        let watchdog = Task {
+            guard let interval = SystemdNotifier.watchdogInterval() else { return }
+            while !Task.isCancelled {
+                notifier.notify("WATCHDOG=1")
+                try? await Task.sleep(for: .seconds(interval / 2))
+            }
+        }
+        let worker = Worker(settings: settings, clients: clients, queues: queues, logger: logger)
+        await worker.run(shutdown: shutdown)
+        watchdog.cancel()
+    }
+
+    private func fatal(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("thumbd: error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}
