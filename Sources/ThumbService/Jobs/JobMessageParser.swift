@@ -152,8 +152,10 @@ public struct JobMessageParser: Sendable {
 
     private func int(_ object: [String: Any], _ field: String) throws -> Int? {
         guard let value = object[field], !(value is NSNull) else { return nil }
-        // JSONSerialization gives NSNumber for numbers and booleans alike: refuse booleans and fractions.
-        guard !(value is Bool), let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) else {
+        // JSONSerialization gives NSNumber for numbers and booleans alike (and 0 and 1 bridge to Bool):
+        // a JSON boolean is the NSNumber whose type is C's char. Fractions are refused too.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c", let integer = Int(exactly: number.doubleValue)
+        else {
             throw JobError.badMessage("invalid_field", "\"\(field)\" must be a whole number")
         }
         return integer

@@ -1,0 +1,169 @@
+import Foundation
+import Imaging
+import Testing
+
+@testable import ThumbService
+
+@Suite("Job messages")
+struct JobMessageParserTests {
+    let parser = JobMessageParser(defaultSizes: [SizeRequest(width: 400, height: 400), SizeRequest(width: 100, height: 100, mode: .fill)])
+
+    func jobs(_ body: String) throws -> [Job] {
+        guard case .jobs(let jobs) = try parser.parse(body) else { throw JobError("test", "not jobs") }
+        return jobs
+    }
+
+    func code(_ body: String) -> String? {
+        do {
+            _ = try parser.parse(body)
+            return nil
+        } catch let error as JobError {
+            return error.code
+        } catch {
+            return "other"
+        }
+    }
+
+    @Test("the assignment's format")
+    func assignment() throws {
+        let job = try #require(try jobs(#"{"bucket": "cmsc389l-public", "key": "codelab-04/canyon.jpg", "width": 400, "height": 400}"#).first)
+        #expect(job == Job(bucket: "cmsc389l-public", key: "codelab-04/canyon.jpg", sizes: [SizeRequest(width: 400, height: 400)]))
+        let wide = try #require(try jobs(#"{"bucket": "bkt", "key": "a.jpg", "width": 300}"#).first)
+        #expect(wide.sizes == [SizeRequest(width: 300, height: nil)])
+    }
+
+    @Test("the extended format, with every field")
+    func extended() throws {
+        let body = #"""
+            {"bucket": "src", "key": "x/y.png", "sizes": [{"width": 400, "height": 400}, {"width": 50, "height": 50, "mode": "fill"}],
+             "output_bucket": "out", "output_key_template": "thumbs/{name}_{width}.{ext}", "format": "png", "quality": 70, "id": "job-7"}
+            """#
+        let job = try #require(try jobs(body).first)
+        #expect(job.sizes == [SizeRequest(width: 400, height: 400), SizeRequest(width: 50, height: 50, mode: .fill)])
+        #expect(job.outputBucket == "out" && job.keyTemplate == "thumbs/{name}_{width}.{ext}" && job.format == .png)
+        #expect(job.quality == 70 && job.id == "job-7")
+    }
+
+    @Test("S3 event notifications: form-encoded keys, default sizes, test events, other events")
+    func s3Events() throws {
+        let event = #"""
+            {"Records": [
+              {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "photos"}, "object": {"key": "holiday+2024/%C3%BCber+alles.jpg", "size": 10}}},
+              {"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "photos"}, "object": {"key": "gone.jpg"}}},
+              {"eventSource": "aws:s3", "eventName": "ObjectCreated:CompleteMultipartUpload", "s3": {"bucket": {"name": "photos"}, "object": {"key": "big.png"}}}
+            ]}
+            """#
+        let parsed = try jobs(event)
+        #expect(parsed.map(\.key) == ["holiday 2024/über alles.jpg", "big.png"])
+        #expect(parsed.allSatisfy { $0.sizes == parser.defaultSizes && $0.fromS3Event })
+        #expect(try parser.parse(#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2024-01-01T00:00:00Z","Bucket":"photos"}"#) == .ignore(reason: "s3:TestEvent"))
+        let removedOnly = #"{"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "photos"}, "object": {"key": "gone.jpg"}}}]}"#
+        if case .ignore = try parser.parse(removedOnly) {} else { Issue.record("a delete event is ignored") }
+    }
+
+    @Test("any format inside an SNS notification")
+    func sns() throws {
+        let inner = #"{"bucket": "src", "key": "k.jpg", "width": 10, "height": 10}"#
+        let envelope = try String(decoding: JSONSerialization.data(withJSONObject: ["Type": "Notification", "MessageId": "m", "Message": inner]), as: UTF8.self)
+        #expect(try jobs(envelope).first?.key == "k.jpg")
+        let event = #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"src"},"object":{"key":"a+b.jpg"}}}]}"#
+        let wrapped = try String(decoding: JSONSerialization.data(withJSONObject: ["Type": "Notification", "Message": event]), as: UTF8.self)
+        #expect(try jobs(wrapped).first?.key == "a b.jpg")
+    }
+
+    @Test("hostile messages get precise codes")
+    func hostile() {
+        #expect(code("not json") == "bad_json")
+        #expect(code(String(repeating: "[", count: 100_000)) == "bad_json")
+        #expect(code(String(repeating: "{\"a\":", count: 50) + "1" + String(repeating: "}", count: 50)) == "bad_json")
+        #expect(code("\"just a string\"") == "unsupported_message")
+        #expect(code(#"{"hello": "world"}"#) == "unsupported_message")
+        #expect(code(#"{"bucket": "bkt"}"#) == "missing_field")
+        #expect(code(#"{"bucket": 7, "key": "k"}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": "400"}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": true}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 2.5}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 0}"#) == "invalid_size")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": -5}"#) == "invalid_size")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 99999999999}"#) == "invalid_size")
+        let many = "[" + Array(repeating: #"{"width": 10}"#, count: 10_000).joined(separator: ",") + "]"
+        #expect(code(#"{"bucket": "bkt", "key": "k", "sizes": \#(many)}"#) == "too_many_sizes")
+        #expect(code(#"{"bucket": "bkt", "key": "../../etc/passwd", "width": 10}"#) == "invalid_key")
+        #expect(code(#"{"bucket": "bkt", "key": "a\u0000b", "width": 10}"#) == "invalid_key")
+        #expect(code(#"{"bucket": "Not A Bucket!", "key": "k", "width": 10}"#) == "invalid_bucket")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 10, "quality": 0}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 10, "format": "gif"}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "width": 10, "output_key_template": "{nope}"}"#) == "invalid_field")
+        #expect(code(#"{"Type": "Notification", "Message": 5}"#) == "invalid_field")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "pad": "\#(String(repeating: "x", count: 300_000))"}"#) == "message_too_large")
+        #expect(code(String(decoding: [0x7B, 0xFF, 0xFE, 0x7D], as: UTF8.self)) == "bad_json")
+    }
+
+    @Test("output keys from the template; the recursion guard recognises thumbnails")
+    func keyTemplate() throws {
+        let template = Settings.defaultKeyTemplate
+        #expect(KeyTemplate.render(template, sourceKey: "codelab-04/canyon.jpg", size: SizeRequest(width: 400, height: 400), format: .jpeg) == "codelab-04/canyon-400x400.jpg")
+        #expect(KeyTemplate.render(template, sourceKey: "top.png", size: SizeRequest(width: 300, height: 600), format: .jpeg) == "top-300x600.jpg")
+        #expect(KeyTemplate.render("t/{key}.{mode}.{ext}", sourceKey: "a/b.c.jpg", size: SizeRequest(width: 5, height: nil, mode: .fill), format: .png) == "t/a/b.c.jpg.fill.png")
+        #expect(KeyTemplate.render(template, sourceKey: "noext", size: SizeRequest(width: 5, height: 6), format: .jpeg) == "noext-5x6.jpg")
+        #expect(KeyTemplate.matchesOutput("codelab-04/canyon-400x400.jpg", template: template))
+        #expect(!KeyTemplate.matchesOutput("codelab-04/canyon.jpg", template: template))
+        #expect(throws: Settings.InvalidSetting.self) { try KeyTemplate.validate("{dir}thumb.jpg") }
+    }
+
+    @Test("sizes lists")
+    func sizes() throws {
+        #expect(try SizeRequest.parseList("400x400, 100x100:fill,x300,250x", maxSide: 8192) == [
+            SizeRequest(width: 400, height: 400), SizeRequest(width: 100, height: 100, mode: .fill),
+            SizeRequest(width: nil, height: 300), SizeRequest(width: 250, height: nil),
+        ])
+        #expect(throws: JobError.self) { try SizeRequest.parseList("400", maxSide: 8192) }
+        #expect(throws: JobError.self) { try SizeRequest.parseList("x", maxSide: 8192) }
+        #expect(throws: JobError.self) { try SizeRequest.parseList("9000x10", maxSide: 8192) }
+    }
+
+    @Test("messages thumb-submit writes parse back to the same jobs")
+    func roundTrip() throws {
+        let plain = Job(bucket: "b-1", key: "k k/ü.jpg", sizes: [SizeRequest(width: 400, height: 400)])
+        #expect(try jobs(JobEncoder.encode(plain)) == [plain])
+        #expect(JobEncoder.encode(plain).contains(#""width":400"#))
+        var full = Job(bucket: "b-1", key: "k.png", sizes: [SizeRequest(width: 10, height: nil, mode: .force)], outputBucket: "o-1", format: .png, quality: 60)
+        full.id = "x"
+        #expect(try jobs(JobEncoder.encode(full)) == [full])
+    }
+}
+
+@Suite("Settings")
+struct SettingsTests {
+    @Test("flags, then environment, then the config file")
+    func precedence() throws {
+        let file = try ConfigFile.parse("""
+            # thumbd.conf
+            THUMBD_QUEUE=from-file
+            THUMBD_QUALITY = "70"
+            export THUMBD_SIZES='200x200,50x50:fill'
+            ; comment
+            AWS_REGION=eu-west-1
+            """)
+        let settings = try Settings(Settings.Source(
+            flags: ["THUMBD_QUEUE": "from-flag"], environment: ["THUMBD_QUALITY": "90", "THUMBD_CONCURRENCY": "3"], file: file))
+        #expect(settings.queue == "from-flag")
+        #expect(settings.quality == 90)
+        #expect(settings.concurrency == 3)
+        #expect(settings.sizes == [SizeRequest(width: 200, height: 200), SizeRequest(width: 50, height: 50, mode: .fill)])
+        #expect(Settings.Source(environment: [:], file: file).awsEnvironment["AWS_REGION"] == "eu-west-1")
+        #expect(Settings.Source(environment: ["AWS_REGION": "us-west-2"], file: file).awsEnvironment["AWS_REGION"] == "us-west-2")
+    }
+
+    @Test("every bad value is named with what it should be")
+    func invalid() {
+        for (key, value) in [("THUMBD_QUALITY", "101"), ("THUMBD_CONCURRENCY", "lots"), ("THUMBD_ACL", "public"), ("THUMBD_FORMAT", "gif"),
+                             ("THUMBD_SIZES", "big"), ("THUMBD_BACKGROUND", "white"), ("THUMBD_OUTPUT_KEY_TEMPLATE", "{dir}{oops}"),
+                             ("THUMBD_WAIT_TIME", "30")] {
+            let error = #expect(throws: Settings.InvalidSetting.self) { try Settings(Settings.Source(environment: [key: value])) }
+            #expect(error?.key == key)
+        }
+        #expect(throws: ConfigFile.ParseError.self) { try ConfigFile.parse("no equals sign here") }
+        #expect(throws: Settings.InvalidSetting.self) { try Settings(Settings.Source(environment: [:])).requireQueue() }
+    }
+}
