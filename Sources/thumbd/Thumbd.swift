@@ -34,6 +34,8 @@ struct Thumbd: AsyncParsableCommand {
     @Flag(help: "Log every AWS request too.") var debug = false
 
     func run() async throws {
+        let shutdown = ShutdownSignal()
+        shutdown.installSignalHandlers()
         let flags: [String: String?] = [
             "THUMBD_QUEUE": queue, "THUMBD_DLQ": dlq, "THUMBD_OUTPUT_BUCKET": outputBucket,
             "THUMBD_OUTPUT_KEY_TEMPLATE": outputKeyTemplate, "THUMBD_SIZES": sizes, "THUMBD_FORMAT": format,
@@ -65,8 +67,6 @@ struct Thumbd: AsyncParsableCommand {
         let logger = Logger(label: "thumbd")
         tuneAllocatorForImageWork()
 
-        let shutdown = ShutdownSignal()
-        shutdown.installSignalHandlers()
         let notifier = SystemdNotifier()
         let clients: ServiceClients
         let queues: Worker.Queues

@@ -52,8 +52,15 @@ public final class ShutdownSignal: Sendable {
         remove(token)
     }
 
-    /// SIGTERM and SIGINT trigger the switch (systemd stops services with SIGTERM).
+    /// SIGTERM and SIGINT trigger the switch (systemd stops services with SIGTERM). Call first thing
+    /// in `main`: a parent may have started us with those signals blocked (a thread's mask is
+    /// inherited through exec), which would make them pending forever.
     public func installSignalHandlers() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

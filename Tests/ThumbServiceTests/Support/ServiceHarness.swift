@@ -1,0 +1,187 @@
+import AWSKit
+import Foundation
+import Testing
+
+/// The moto_server scripts/test.sh starts with SigV4 checks, and the built binaries, run as a user
+/// runs them: environment variables in, stdout and stderr out.
+enum Moto {
+    static let environment = ProcessInfo.processInfo.environment
+    static let url = environment["THUMBD_TEST_MOTO_AUTH"]
+    static var available: Bool { url != nil && Binaries.available }
+    static let skipNote = Comment(rawValue: "skipped: no moto_server or binaries (run scripts/test.sh)")
+    static let credentials = Credentials(
+        accessKeyId: environment["THUMBD_TEST_ACCESS_KEY_ID"] ?? "missing", secretAccessKey: environment["THUMBD_TEST_SECRET_ACCESS_KEY"] ?? "missing")
+    static let transport = CurlTransport(maxConnections: 8)
+
+    static var client: AWSClient {
+        AWSClient(transport: transport, credentials: StaticCredentialProvider(credentials), region: "us-east-1", retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: 0.05))
+    }
+    static var sqs: SQSClient { SQSClient(client: client, endpoint: Endpoint(url: url ?? "http://127.0.0.1:1")!) }
+    static var s3: S3Client { S3Client(client: client, addressing: S3Addressing(endpoint: Endpoint(url: url ?? "http://127.0.0.1:1")!, forcePathStyle: true)) }
+}
+
+enum Binaries {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let folder: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if FileManager.default.isExecutableFile(atPath: beside.appendingPathComponent("thumbd").path) { return beside }
+        return root.appendingPathComponent(".build/debug")
+    }()
+    static var available: Bool {
+        ["thumbd", "thumb-submit", "thumbctl"].allSatisfy { FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }
+    }
+}
+
+/// One queue, DLQ, source bucket and output bucket of its own per test, made by `thumbctl setup`.
+struct ServiceFixture {
+    let queue: String
+    let sourceBucket: String
+    let outputBucket: String
+    let photos: URL
+
+    init() throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        queue = "jobs-\(id)"
+        sourceBucket = "src-\(id)"
+        outputBucket = "out-\(id)"
+        photos = FileManager.default.temporaryDirectory.appendingPathComponent("photos-\(id)")
+        _ = try run("/usr/bin/env", ["python3", Binaries.root.appendingPathComponent("scripts/lib/sample_photos.py").path, photos.path])
+    }
+
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["AWS_ACCESS_KEY_ID"] = Moto.credentials.accessKeyId
+        env["AWS_SECRET_ACCESS_KEY"] = Moto.credentials.secretAccessKey
+        env["AWS_REGION"] = "us-east-1"
+        env["AWS_ENDPOINT_URL"] = Moto.url
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env["THUMBD_QUEUE"] = queue
+        env["THUMBD_OUTPUT_BUCKET"] = outputBucket
+        env["THUMBD_WAIT_TIME"] = "1"
+        env["THUMBD_LOG_FORMAT"] = "json"
+        return env
+    }
+
+    func setUp() async throws {
+        let result = try tool("thumbctl", ["setup"])
+        #expect(result.status == 0, "thumbctl setup: \(result.stderr)")
+        try await Moto.s3.createBucket(sourceBucket)
+        for name in ["canyon", "dancing", "owl", "skyline", "street"] {
+            try await upload(name + ".jpg", as: "codelab-04/\(name).jpg")
+        }
+    }
+
+    func upload(_ file: String, as key: String) async throws {
+        try await Moto.s3.putObject(
+            bucket: sourceBucket, key: key, body: Data(contentsOf: photos.appendingPathComponent(file)),
+            options: PutObjectOptions(contentType: "image/jpeg"))
+    }
+
+    func url(_ name: String) async throws -> String {
+        try await Moto.sqs.getQueueUrl(name: name)
+    }
+
+    @discardableResult
+    func tool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessResult {
+        var env = environment
+        env.merge(extra) { _, new in new }
+        return try run(Binaries.folder.appendingPathComponent(name).path, arguments, environment: env)
+    }
+
+    /// Starts thumbd; its output is collected until it exits.
+    func startDaemon(_ arguments: [String] = [], environment extra: [String: String] = [:]) throws -> Daemon {
+        var env = environment
+        env.merge(extra) { _, new in new }
+        return try Daemon(Binaries.folder.appendingPathComponent("thumbd").path, arguments, environment: env)
+    }
+
+    /// Polls `condition` every 200 ms for up to `seconds`.
+    static func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return try await condition()
+    }
+}
+
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errors = Collector(err.fileHandleForReading)
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors.wait(), as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class Collector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }.start()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        done.signal()
+        return data
+    }
+}
+
+/// A running thumbd.
+final class Daemon: @unchecked Sendable {
+    let process = Process()
+    private let output: Collector
+    private let errors: Collector
+
+    init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        output = Collector(out.fileHandleForReading)
+        errors = Collector(err.fileHandleForReading)
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for exit (up to `seconds`, then SIGKILL) and returns the status and the log lines.
+    func wait(seconds: Double = 60) -> (status: Int32, lines: [[String: String]], stderr: String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let lines = String(decoding: output.wait(), as: UTF8.self).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+        }
+        return (process.terminationStatus, lines, String(decoding: errors.wait(), as: UTF8.self))
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
