@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole service on this machine: installs what it needs, builds, starts moto_server on
+# 127.0.0.1, runs `thumbctl setup`, uploads sample photos it makes itself, starts thumbd, submits the
+# original assignment's five jobs with thumb-submit, waits for them, downloads the thumbnails to
+# ./demo-out/, prints a table, and stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/deps.sh
+source scripts/lib/moto.sh
+cleanup() {
+    [ -n "${thumbd_pid:-}" ] && kill -TERM "$thumbd_pid" 2>/dev/null && wait "$thumbd_pid" 2>/dev/null
+    thumbd_stop_started
+}
+trap cleanup EXIT
+
+thumbd_install_deps
+echo "==> swift build -c release"
+swift build -c release >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+work=$(mktemp -d)
+export THUMBD_LOG_DIR="$work"
+thumbd_start_moto MOTO_URL open
+echo "==> moto_server at $MOTO_URL"
+
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$MOTO_URL"
+export AWS_EC2_METADATA_DISABLED=true
+export THUMBD_QUEUE=thumbd-demo THUMBD_OUTPUT_BUCKET=thumbd-demo-thumbs THUMBD_WAIT_TIME=2 THUMBD_LOG_FORMAT=text
+source_bucket=cmsc389l-public
+
+echo "==> thumbctl setup"
+"$bin/thumbctl" setup
+
+echo "==> sample photos (made with Pillow) to s3://$source_bucket/codelab-04/"
+python3 scripts/lib/sample_photos.py "$work/photos"
+python3 - "$MOTO_URL" "$source_bucket" "$work/photos" <<'PY'
+import sys, boto3
+url, bucket, folder = sys.argv[1:]
+s3 = boto3.client("s3", endpoint_url=url)
+s3.create_bucket(Bucket=bucket)
+for name in ("canyon", "dancing", "owl", "skyline", "street"):
+    s3.upload_file(f"{folder}/{name}.jpg", bucket, f"codelab-04/{name}.jpg", ExtraArgs={"ContentType": "image/jpeg"})
+PY
+
+echo "==> thumbd (log: $work/thumbd.log)"
+"$bin/thumbd" >"$work/thumbd.log" 2>&1 &
+thumbd_pid=$!
+
+echo "==> thumb-submit, the assignment's five jobs"
+jobs=("canyon 400 400" "dancing 300 600" "owl 150 100" "skyline 1000 400" "street 51 49")
+for job in "${jobs[@]}"; do
+    read -r name width height <<<"$job"
+    # Prints the message id, then (--wait) the thumbnail's public URL once it exists.
+    "$bin/thumb-submit" --bucket "$source_bucket" --keys "codelab-04/$name.jpg" --height "$height" --width "$width" --wait 60
+done
+
+echo "==> downloading to ./demo-out/"
+rm -rf demo-out && mkdir -p demo-out
+python3 - "$MOTO_URL" "$source_bucket" "$THUMBD_OUTPUT_BUCKET" "$work/thumbd.log" <<'PY'
+import io, re, sys, boto3
+from PIL import Image
+url, source, output, log = sys.argv[1:]
+s3 = boto3.client("s3", endpoint_url=url)
+timings = {}
+for line in open(log):
+    match = re.search(r"source=s3://\S+/codelab-04/(\w+)\.jpg .*total_ms=([\d.]+)", line)
+    if " job " in line and match:
+        timings[match.group(1)] = float(match.group(2))
+print(f"{'job':<10} {'source':>11} {'box':>10} {'thumbnail':>10} {'bytes':>8} {'ms':>7}  key")
+for name, box in [("canyon", "400x400"), ("dancing", "300x600"), ("owl", "150x100"), ("skyline", "1000x400"), ("street", "51x49")]:
+    src = Image.open(io.BytesIO(s3.get_object(Bucket=source, Key=f"codelab-04/{name}.jpg")["Body"].read()))
+    key = f"codelab-04/{name}-{box}.jpg"
+    try:
+        data = s3.get_object(Bucket=output, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        print(f"{name:<10} missing {key}")
+        continue
+    open(f"demo-out/{name}-{box}.jpg", "wb").write(data)
+    thumb = Image.open(io.BytesIO(data))
+    print(f"{name:<10} {src.width:>5}x{src.height:<5} {box:>10} {f'{thumb.width}x{thumb.height}':>10} {len(data):>8} {timings.get(name, 0):>7.1f}  s3://{output}/{key}")
+PY
+echo "(ms: thumbd's total per job, download to upload; the full log is $work/thumbd.log)"
