@@ -26,22 +26,9 @@ for tool in vipsthumbnail:libvips-tools /usr/bin/time:time; do
     command -v "${tool%%:*}" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool##*:}" >/dev/null
 done
 
+source scripts/lib/corpus.sh
 bench=.bench
-mkdir -p "$bench/debs" "$bench/jpeg" "$bench/png"
-if [ -z "$(ls "$bench/jpeg")" ]; then
-    echo "==> fetching the corpus (apt-get download plasma-workspace-wallpapers gnome-backgrounds)"
-    (cd "$bench/debs" && apt-get download plasma-workspace-wallpapers gnome-backgrounds >/dev/null 2>&1)
-    for deb in "$bench"/debs/*.deb; do dpkg-deb -x "$deb" "$bench/extract"; done
-    # Photos of 2560 px and more, named by a hash of their path so names never collide.
-    find "$bench/extract" -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) -size +300k | sort |
-        while read -r file; do
-            dims=$(python3 -c "from PIL import Image; import sys; print(max(Image.open(sys.argv[1]).size))" "$file")
-            [ "$dims" -ge 2560 ] || continue
-            name=$(printf '%s' "$file" | sha1sum | cut -c1-10)
-            case "$file" in *.png|*.PNG) cp "$file" "$bench/png/$name.png" ;; *) cp "$file" "$bench/jpeg/$name.jpg" ;; esac
-        done
-    rm -rf "$bench/extract"
-fi
+thumbd_fetch_corpus "$bench"
 
 # Built as the release package ships it (scripts/package.sh): static Swift runtime, which also saves
 # the dynamic linker's symbol lookups at start-up.
