@@ -1,0 +1,68 @@
+import AWSKit
+import Foundation
+import Imaging
+import Testing
+
+/// Worker properties that need a misbehaving network or a service manager around thumbd.
+@Suite("Worker behaviour", .enabled(if: Moto.available, Moto.skipNote), .serialized)
+struct WorkerBehaviourTests {
+    @Test("concurrency really overlaps: 4 slow downloads run at once, not one after another")
+    func overlap() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.setUp()
+        let proxy = try PeerProcess("Tests/peers/fault_proxy.py", [Moto.url!, "--delay-get", "1.5"])
+        let queueURL = try await fixture.url(fixture.queue)
+        for name in ["canyon", "dancing", "owl", "skyline"] {
+            _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/\#(name).jpg","width":50}"#)
+        }
+        let daemon = try fixture.startDaemon(["--concurrency", "4", "--exit-when-idle", "3"], environment: ["AWS_ENDPOINT_URL": proxy.url])
+        let result = daemon.wait(seconds: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        let jobs = result.lines.filter { $0["msg"] == "job" }
+        #expect(jobs.count == 4 && jobs.allSatisfy { $0["result"] == "ok" })
+        #expect(jobs.allSatisfy { Double($0["download_ms"] ?? "0") ?? 0 >= 1500 }, "every download went through the delay")
+        let stats = try JSONDecoder().decode([String: Int].self, from: try await Moto.transport.send(
+            HTTPRequest(method: "GET", endpoint: Endpoint(url: proxy.url)!, path: "/_proxy/stats")).body)
+        #expect(stats["gets"] == 4)
+        #expect(stats["max_concurrent_gets"] == 4, "the four downloads overlapped: \(stats)")
+    }
+
+    @Test("the same job done twice writes the same outputs")
+    func idempotent() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.setUp()
+        let queueURL = try await fixture.url(fixture.queue)
+        let body = #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/owl.jpg","sizes":[{"width":77},{"width":20,"height":20,"mode":"fill"}]}"#
+        _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: body)
+        var result = try fixture.startDaemon(["--exit-when-idle", "2"]).wait()
+        #expect(result.status == 0)
+        let first = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
+        _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: body)
+        result = try fixture.startDaemon(["--exit-when-idle", "2"]).wait()
+        #expect(result.lines.filter { $0["msg"] == "job" && $0["result"] == "ok" }.count == 1)
+        let second = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
+        #expect(first.eTag == second.eTag && first.eTag != nil, "same bytes the second time")
+        #expect(first.contentLength == second.contentLength)
+    }
+
+    @Test("under systemd: READY=1 once the queue is reached, STOPPING=1 on SIGTERM")
+    func systemdNotify() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.setUp()
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
+        let listener = try PeerProcess("Tests/peers/notify_listener.py", [socket])
+        let daemon = try fixture.startDaemon([], environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "2000000"])
+        let ready = listener.readLine()
+        #expect(ready.hasPrefix("READY=1"), "\(ready)")
+        #expect(listener.readLine() == "WATCHDOG=1")
+        daemon.signal(SIGTERM)
+        var seen: [String] = []
+        for _ in 0..<5 {
+            let line = listener.readLine()
+            seen.append(line)
+            if line == "STOPPING=1" { break }
+        }
+        #expect(seen.contains("STOPPING=1"), "\(seen)")
+        #expect(daemon.wait().status == 0)
+    }
+}
