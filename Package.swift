@@ -78,9 +78,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService"]),
+        // Helpers the test targets share: running the Python peers and the built binaries.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -16,18 +17,8 @@ struct ThumbctlResizeTests {
     }()
 
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try #require(Self.binary, "build thumbctl first (swift build)")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try runProcess(try #require(Self.binary, "build thumbctl first (swift build)").path, arguments)
+        return (result.status, result.output, result.stderr)
     }
 
     @Test("goes on past bad files, reports each with its code, exits non-zero", .enabled(if: binary != nil))

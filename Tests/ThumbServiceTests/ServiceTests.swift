@@ -1,6 +1,7 @@
 import AWSKit
 import Foundation
 import Imaging
+import TestSupport
 import Testing
 
 /// thumbd, thumb-submit and thumbctl end to end against moto_server (SigV4 checked).
@@ -72,8 +73,8 @@ struct ServiceTests {
             #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"\#(fixture.sourceBucket)"}"#,
         ]
         for body in bodies {
-            let sent = try run("/usr/bin/env", ["python3", Binaries.root.appendingPathComponent("Tests/peers/boto3_peer.py").path, Moto.url!, "send-message", queueURL, body],
-                               environment: fixture.environment)
+            let sent = try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent("boto3_peer.py").path, Moto.url!, "send-message", queueURL, body],
+                                      environment: fixture.environment)
             #expect(sent.status == 0, "\(sent.stderr)")
         }
         let daemon = try fixture.startDaemon(["--sizes", "90x90"])

@@ -1,6 +1,7 @@
 import AWSKit
 import Foundation
 import Imaging
+import TestSupport
 import Testing
 
 /// Worker properties that need a misbehaving network or a service manager around thumbd.
@@ -10,7 +11,7 @@ struct WorkerBehaviourTests {
     func overlap() async throws {
         let fixture = try ServiceFixture()
         try await fixture.setUp()
-        let proxy = try PeerProcess("Tests/peers/fault_proxy.py", [Moto.url!, "--delay-get", "1.5"])
+        let proxy = try PeerProcess("fault_proxy.py", [Moto.url!, "--delay-get", "1.5"])
         let queueURL = try await fixture.url(fixture.queue)
         for name in ["canyon", "dancing", "owl", "skyline"] {
             _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/\#(name).jpg","width":50}"#)
@@ -50,7 +51,7 @@ struct WorkerBehaviourTests {
         let fixture = try ServiceFixture()
         try await fixture.setUp()
         let socket = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
-        let listener = try PeerProcess("Tests/peers/notify_listener.py", [socket])
+        let listener = try PeerProcess("notify_listener.py", [socket])
         let daemon = try fixture.startDaemon([], environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "2000000"])
         let ready = listener.readLine()
         #expect(ready.hasPrefix("READY=1"), "\(ready)")

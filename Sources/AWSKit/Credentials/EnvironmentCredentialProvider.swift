@@ -8,20 +8,22 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
     }
 
     public func credentials() async throws -> Credentials? {
-        let keyId = environment["AWS_ACCESS_KEY_ID"].flatMap(nonEmpty)
-        let secret = environment["AWS_SECRET_ACCESS_KEY"].flatMap(nonEmpty)
-        switch (keyId, secret) {
-        case (nil, nil):
-            return nil
-        case (let keyId?, let secret?):
-            return Credentials(
-                accessKeyId: keyId, secretAccessKey: secret,
-                sessionToken: environment["AWS_SESSION_TOKEN"].flatMap(nonEmpty))
-        case (nil, _):
-            throw CredentialsError("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not")
-        case (_, nil):
-            throw CredentialsError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-        }
+        try keyPair(
+            id: environment["AWS_ACCESS_KEY_ID"], secret: environment["AWS_SECRET_ACCESS_KEY"],
+            token: environment["AWS_SESSION_TOKEN"], source: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    }
+}
+
+/// Credentials from an id, a secret and an optional token as a source gives them: `nil` when neither
+/// key is set, an error naming `source` when only one is.
+func keyPair(id: String?, secret: String?, token: String?, source: String) throws -> Credentials? {
+    switch (id.flatMap(nonEmpty), secret.flatMap(nonEmpty)) {
+    case (nil, nil):
+        return nil
+    case (let id?, let secret?):
+        return Credentials(accessKeyId: id, secretAccessKey: secret, sessionToken: token.flatMap(nonEmpty))
+    default:
+        throw CredentialsError("only one of \(source) is set")
     }
 }
 

@@ -82,17 +82,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
             }
             return nil
         }
-        let keyId = files.settings["aws_access_key_id"].flatMap(nonEmpty)
-        let secret = files.settings["aws_secret_access_key"].flatMap(nonEmpty)
-        switch (keyId, secret) {
-        case (nil, nil):
-            return nil
-        case (let keyId?, let secret?):
-            return Credentials(
-                accessKeyId: keyId, secretAccessKey: secret,
-                sessionToken: files.settings["aws_session_token"].flatMap(nonEmpty))
-        default:
-            throw CredentialsError("the profile \(files.profileName) has only one of aws_access_key_id and aws_secret_access_key")
-        }
+        return try keyPair(
+            id: files.settings["aws_access_key_id"], secret: files.settings["aws_secret_access_key"],
+            token: files.settings["aws_session_token"],
+            source: "aws_access_key_id and aws_secret_access_key in the profile \(files.profileName)")
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
+import TestSupport
 
 /// Locates `../shared` beside the project (the AWS SigV4 test suite lives there, not in the project).
 enum SharedFixtures {
-    static let projectRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let projectRoot = ProjectPaths.root
 
     static let sigv4Suite: URL = {
         if let override = ProcessInfo.processInfo.environment["SIGV4_TEST_SUITE"] {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 
 /// The fixtures Tests/peers/imaging_fixtures.py makes with Pillow and ImageMagick (never with our
 /// encoder), with Pillow's decode of each as the reference.
@@ -14,26 +15,19 @@ struct Fixture: Decodable, Sendable {
 }
 
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let root = ProjectPaths.root
 
     /// Made once per test run, in a fresh temporary folder.
     static let folder: Result<URL, FixtureError> = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("thumbd-fixtures-\(UUID().uuidString)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/peers/imaging_fixtures.py").path, folder.path]
-        let errors = Pipe()
-        process.standardError = errors
+        let result: ProcessResult
         do {
-            try process.run()
+            result = try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent("imaging_fixtures.py").path, folder.path])
         } catch {
             return .failure(FixtureError(description: "cannot run python3: \(error)"))
         }
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return .failure(FixtureError(description: "imaging_fixtures.py failed: \(String(decoding: message, as: UTF8.self))"))
+        guard result.status == 0 else {
+            return .failure(FixtureError(description: "imaging_fixtures.py failed: \(result.stderr)"))
         }
         return .success(folder)
     }()

@@ -1,5 +1,6 @@
 import AWSKit
 import Foundation
+import TestSupport
 import Testing
 
 /// The moto_server scripts/test.sh starts with SigV4 checks, and the built binaries, run as a user
@@ -21,8 +22,7 @@ enum Moto {
 }
 
 enum Binaries {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let root = ProjectPaths.root
     static let folder: URL = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if FileManager.default.isExecutableFile(atPath: beside.appendingPathComponent("thumbd").path) { return beside }
@@ -46,7 +46,7 @@ struct ServiceFixture {
         sourceBucket = "src-\(id)"
         outputBucket = "out-\(id)"
         photos = FileManager.default.temporaryDirectory.appendingPathComponent("photos-\(id)")
-        _ = try run("/usr/bin/env", ["python3", Binaries.root.appendingPathComponent("scripts/lib/sample_photos.py").path, photos.path])
+        try runProcess("/usr/bin/env", ["python3", Binaries.root.appendingPathComponent("scripts/lib/sample_photos.py").path, photos.path])
     }
 
     var environment: [String: String] {
@@ -83,10 +83,11 @@ struct ServiceFixture {
     }
 
     @discardableResult
-    func tool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessResult {
+    func tool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         var env = environment
         env.merge(extra) { _, new in new }
-        return try run(Binaries.folder.appendingPathComponent(name).path, arguments, environment: env)
+        let result = try runProcess(Binaries.folder.appendingPathComponent(name).path, arguments, environment: env)
+        return (result.status, result.output, result.stderr)
     }
 
     /// Starts thumbd; its output is collected until it exits.
@@ -107,52 +108,11 @@ struct ServiceFixture {
     }
 }
 
-struct ProcessResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errors = Collector(err.fileHandleForReading)
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors.wait(), as: UTF8.self))
-}
-
-/// Reads a pipe to its end on a thread of its own.
-final class Collector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread {
-            self.data = handle.readDataToEndOfFile()
-            self.done.signal()
-        }.start()
-    }
-
-    func wait() -> Data {
-        done.wait()
-        done.signal()
-        return data
-    }
-}
-
 /// A running thumbd.
 final class Daemon: @unchecked Sendable {
     let process = Process()
-    private let output: Collector
-    private let errors: Collector
+    private let output: PipeCollector
+    private let errors: PipeCollector
 
     init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: path)
@@ -163,8 +123,8 @@ final class Daemon: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        output = Collector(out.fileHandleForReading)
-        errors = Collector(err.fileHandleForReading)
+        output = PipeCollector(out.fileHandleForReading)
+        errors = PipeCollector(err.fileHandleForReading)
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
@@ -186,42 +146,3 @@ final class Daemon: @unchecked Sendable {
     }
 }
 
-/// A Python peer that prints its port and serves until killed (the fault proxy, the notify listener).
-final class PeerProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    let output: Pipe
-
-    init(_ script: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Binaries.root.appendingPathComponent(script).path] + arguments
-        output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw CocoaError(.fileReadCorruptFile) }
-        self.port = port
-    }
-
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    /// Reads one more line of its output.
-    func readLine() -> String {
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        return String(decoding: line, as: UTF8.self)
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-}
