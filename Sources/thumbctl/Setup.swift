@@ -9,8 +9,9 @@ struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the queue, its dead-letter queue and the output bucket (idempotent).")
 
     @OptionGroup var options: ServiceOptions
-    @Option(help: "Receives before a message goes to the dead-letter queue.") var maxReceiveCount = 5
-    @Option(help: "The queue's visibility timeout, seconds.") var visibilityTimeout = 60
+    @Option(help: "Receives before a message goes to the dead-letter queue (THUMBD_MAX_RECEIVE_COUNT, default 5).")
+    var maxReceiveCount: Int?
+    @Option(help: "The queue's visibility timeout, seconds (THUMBD_VISIBILITY_TIMEOUT, default 60).") var visibilityTimeout: Int?
     @Flag(help: "Make the bucket public with a bucket policy instead of object ACLs.") var publicPolicy = false
 
     func run() async throws {
@@ -21,9 +22,10 @@ struct Setup: AsyncParsableCommand {
         guard let dlqArn = try await clients.sqs.getQueueAttributes(queueUrl: dlqURL, names: ["QueueArn"])["QueueArn"] else {
             throw ValidationError("the dead-letter queue has no ARN")
         }
+        let receives = maxReceiveCount ?? settings.maxReceiveCount
         let attributes = [
-            "VisibilityTimeout": String(visibilityTimeout), "ReceiveMessageWaitTimeSeconds": "20",
-            "RedrivePolicy": #"{"deadLetterTargetArn":"\#(dlqArn)","maxReceiveCount":"\#(maxReceiveCount)"}"#,
+            "VisibilityTimeout": String(visibilityTimeout ?? settings.visibilityTimeout), "ReceiveMessageWaitTimeSeconds": "20",
+            "RedrivePolicy": #"{"deadLetterTargetArn":"\#(dlqArn)","maxReceiveCount":"\#(receives)"}"#,
         ]
         let queueURL: String
         do {

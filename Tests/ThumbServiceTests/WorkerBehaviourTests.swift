@@ -67,3 +67,45 @@ struct WorkerBehaviourTests {
         #expect(daemon.wait().status == 0)
     }
 }
+
+@Suite("Worker faults", .enabled(if: Moto.available, Moto.skipNote), .serialized)
+struct WorkerFaultTests {
+    @Test("uploads that keep failing: the message backs off and is done on a later receive, nothing dead-lettered")
+    func transientUploadFailure() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.setUp()
+        // Three 503s: every attempt of the first upload fails (3 attempts), so the job fails transiently.
+        let proxy = try PeerProcess("fault_proxy.py", [Moto.url!, "--fail-puts", "3"])
+        let queueURL = try await fixture.url(fixture.queue)
+        _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/street.jpg","width":40}"#)
+        let daemon = try fixture.startDaemon(["--exit-when-idle", "14"], environment: ["AWS_ENDPOINT_URL": proxy.url])
+        let result = daemon.wait(seconds: 90)
+        #expect(result.status == 0)
+        let jobs = result.lines.filter { $0["msg"] == "job" }
+        #expect(jobs.map { $0["result"] ?? "" } == ["retry", "ok"], "\(jobs)")
+        #expect(jobs.first?["error.code"] == "upload_failed")
+        #expect(jobs.last?["receive_count"] == "2")
+        #expect((try? await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/street-40x.jpg")) != nil)
+        let dlq = try await Moto.sqs.getQueueAttributes(queueUrl: try await fixture.url(fixture.queue + "-dlq"), names: ["ApproximateNumberOfMessages"])
+        #expect(dlq["ApproximateNumberOfMessages"] == "0")
+    }
+
+    @Test("a job longer than the visibility timeout keeps its message: the heartbeat extends it")
+    func heartbeat() async throws {
+        let fixture = try ServiceFixture()
+        try await fixture.setUp()
+        // Downloads take 14 s; messages are invisible for 10 s unless extended. With a second free slot,
+        // a lapsed message would be received and done again.
+        let proxy = try PeerProcess("fault_proxy.py", [Moto.url!, "--delay-get", "14"])
+        let queueURL = try await fixture.url(fixture.queue)
+        _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/owl.jpg","width":40}"#)
+        let daemon = try fixture.startDaemon(
+            ["--concurrency", "2", "--visibility-timeout", "10", "--exit-when-idle", "4"], environment: ["AWS_ENDPOINT_URL": proxy.url])
+        let result = daemon.wait(seconds: 90)
+        #expect(result.status == 0)
+        let jobs = result.lines.filter { $0["msg"] == "job" }
+        #expect(jobs.count == 1, "done once: \(jobs)")
+        #expect(jobs.first?["result"] == "ok" && jobs.first?["receive_count"] == "1")
+        #expect(!result.lines.contains { $0["msg"] == "delete failed" })
+    }
+}
