@@ -38,7 +38,7 @@ struct Resize: ParsableCommand {
     }
 
     func run() throws {
-        tuneAllocatorForImageWork()
+        tuneAllocatorForImageWork(keepLargeBlocks: true)
         let thumbnailer = Thumbnailer(
             limits: ImagingLimits(
                 maxInputBytes: maxInputMib << 20, maxPixels: maxMegapixels * 1_000_000, maxOutputSide: maxOutputSide),

@@ -65,7 +65,7 @@ struct Thumbd: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "thumbd")
-        tuneAllocatorForImageWork()
+        tuneAllocatorForImageWork(keepLargeBlocks: false)
 
         let notifier = SystemdNotifier()
         let clients: ServiceClients
