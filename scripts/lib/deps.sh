@@ -10,15 +10,19 @@ THUMBD_APT_PACKAGES=(
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
     icc-profiles-free      # Adobe RGB and CMYK ICC profiles for colour-conversion fixtures
+    systemd                # systemd-analyze verify for config/thumbd.service
 )
 
 # Versions the tests were written against: moto's server and Pillow are test peers, boto3 the
-# interoperability peer and botocore the reference signer.
+# interoperability peer, botocore the reference signer, cfn-lint and the AWS CLI check and deploy
+# deploy/thumbd.yaml.
 THUMBD_PIP_PACKAGES=(
     "moto[server]==5.2.1"
     "boto3==1.43.11"
     "botocore==1.43.11"
     "Pillow==13.0.0"
+    "cfn-lint==1.51.0"
+    "awscli==1.45.11"
 )
 
 thumbd_install_deps() {
@@ -34,7 +38,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, flask" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, flask, cfnlint, awscli" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"

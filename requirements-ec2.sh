@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs thumbd's runtime libraries on an EC2 instance: Ubuntu 22.04 / 24.04 (apt) or Amazon Linux
+# 2023 (dnf). Idempotent. The release tarball (scripts/package.sh) carries the Swift runtime itself
+# (--static-swift-stdlib), so only these system libraries are needed:
+#   libcurl (HTTP), OpenSSL's libcrypto (SigV4), libturbojpeg (JPEG), libpng + zlib (PNG),
+#   LittleCMS 2 (ICC profiles), libxml2 (Foundation's XML parser), libstdc++ (the Swift runtime's C++ parts).
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "requirements-ec2.sh: run as root (sudo $0)" >&2
+    exit 1
+fi
+if [ ! -r /etc/os-release ]; then
+    echo "requirements-ec2.sh: cannot tell the system (no /etc/os-release)" >&2
+    exit 1
+fi
+. /etc/os-release
+
+apt_install() {
+    echo "requirements-ec2.sh: ${PRETTY_NAME}: apt-get install $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" zlib1g liblcms2-2 libxml2 libstdc++6 ca-certificates
+}
+
+case "${ID}:${VERSION_ID}" in
+    ubuntu:24.04) apt_install libcurl4t64 libssl3t64 libturbojpeg libpng16-16t64 ;;
+    ubuntu:22.04) apt_install libcurl4 libssl3 libturbojpeg libpng16-16 ;;
+    debian:12) apt_install libcurl4 libssl3 libturbojpeg0 libpng16-16 ;;
+    amzn:2023)
+        echo "requirements-ec2.sh: ${PRETTY_NAME}: dnf install"
+        dnf install -y -q libcurl openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates
+        ;;
+    *)
+        echo "requirements-ec2.sh: ${PRETTY_NAME:-$ID $VERSION_ID} is not supported; use Ubuntu 22.04/24.04 or Amazon Linux 2023" >&2
+        exit 1
+        ;;
+esac
+echo "requirements-ec2.sh: done"

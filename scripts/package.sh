@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the release tarball thumbd-<version>-linux-<arch>.tar.gz: bin/thumbd, bin/thumb-submit,
+# bin/thumbctl (release, static Swift runtime), the systemd unit, the config example, and
+# requirements-ec2.sh. Then checks with ldd that every shared library the binaries need is the base
+# system's or one requirements-ec2.sh installs.
+#
+#   scripts/package.sh [OUTDIR]        (default: ./dist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-dist}"
+version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+arch=$(uname -m)
+name="thumbd-$version-linux-$arch"
+
+source scripts/lib/deps.sh
+thumbd_install_deps
+echo "==> swift build -c release --static-swift-stdlib"
+swift build -c release --static-swift-stdlib >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/$name/bin" "$stage/$name/config"
+for tool in thumbd thumb-submit thumbctl; do
+    install -m 0755 "$bin/$tool" "$stage/$name/bin/$tool"
+    strip "$stage/$name/bin/$tool" 2>/dev/null || true
+done
+install -m 0644 config/thumbd.service config/thumbd.conf.example "$stage/$name/config/"
+install -m 0755 requirements-ec2.sh config/install.sh "$stage/$name/"
+
+# Every library ldd finds must be glibc's (the base system) or come from a package requirements-ec2.sh
+# installs: soname -> the package names it installs that provide it (apt / dnf).
+declare -A provided=(
+    [libcurl.so.4]="libcurl4 libcurl4t64 libcurl"
+    [libcrypto.so.3]="libssl3 libssl3t64 openssl-libs"
+    [libturbojpeg.so.0]="libturbojpeg0 libturbojpeg turbojpeg"
+    [libpng16.so.16]="libpng16-16 libpng16-16t64 libpng"
+    [libz.so.1]="zlib1g zlib"
+    [liblcms2.so.2]="liblcms2-2 lcms2"
+    [libxml2.so.2]="libxml2"
+    [libstdc++.so.6]="libstdc++6 libstdc++"
+)
+base="linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libgcc_s.so.1 libutil.so.1"
+missing=0
+for tool in thumbd thumb-submit thumbctl; do
+    for soname in $(ldd "$stage/$name/bin/$tool" | awk '/=>/ { print $1 } !/=>/ && /\// { print $1 }' | xargs -n1 basename | sort -u); do
+        case " $base " in *" $soname "*) continue ;; esac
+        case "$soname" in ld-linux*) continue ;; esac
+        if [ -z "${provided[$soname]:-}" ]; then
+            echo "package.sh: $tool needs $soname, which requirements-ec2.sh does not install" >&2
+            missing=1
+            continue
+        fi
+        found=0
+        for package in ${provided[$soname]}; do
+            grep -qw -- "$package" requirements-ec2.sh && found=1
+        done
+        if [ "$found" = 0 ]; then
+            echo "package.sh: $tool needs $soname; none of (${provided[$soname]}) is in requirements-ec2.sh" >&2
+            missing=1
+        fi
+    done
+done
+[ "$missing" = 0 ] || exit 1
+echo "==> ldd: every library is the base system's or installed by requirements-ec2.sh"
+glibc=$(objdump -T "$stage/$name/bin/thumbd" | grep -oE 'GLIBC_[0-9.]+' | sort -uV | tail -1)
+echo "==> needs $glibc or later: built here on $(. /etc/os-release; echo "$PRETTY_NAME"); glibc 2.35 is Ubuntu 22.04,"
+echo "    2.39 Ubuntu 24.04, 2.34 Amazon Linux 2023 (build there, or in an AL2023 container, for AL2023)"
+
+mkdir -p "$out"
+tar -C "$stage" -czf "$out/$name.tar.gz" "$name"
+echo "$out/$name.tar.gz"
