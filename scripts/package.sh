@@ -26,10 +26,13 @@ for tool in thumbd thumb-submit thumbctl; do
     strip "$stage/$name/bin/$tool" 2>/dev/null || true
 done
 install -m 0644 config/thumbd.service config/thumbd.conf.example "$stage/$name/config/"
+install -m 0755 config/user-data.sh "$stage/$name/config/"
 install -m 0755 requirements-ec2.sh config/install.sh "$stage/$name/"
 
-# Every library ldd finds must be glibc's (the base system) or come from a package requirements-ec2.sh
-# installs: soname -> the package names it installs that provide it (apt / dnf).
+# Every library a binary links directly (its NEEDED entries) must be glibc's (the base system) or come
+# from a package requirements-ec2.sh installs: soname -> the package names that provide it (apt / dnf).
+# Their own dependencies (libcurl's libssh2, libnghttp2...) come with those packages; ldd checks that
+# everything resolves.
 declare -A provided=(
     [libcurl.so.4]="libcurl4 libcurl4t64 libcurl"
     [libcrypto.so.3]="libssl3 libssl3t64 openssl-libs"
@@ -43,7 +46,11 @@ declare -A provided=(
 base="linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libgcc_s.so.1 libutil.so.1"
 missing=0
 for tool in thumbd thumb-submit thumbctl; do
-    for soname in $(ldd "$stage/$name/bin/$tool" | awk '/=>/ { print $1 } !/=>/ && /\// { print $1 }' | xargs -n1 basename | sort -u); do
+    if ldd "$stage/$name/bin/$tool" | grep -q "not found"; then
+        echo "package.sh: $tool: $(ldd "$stage/$name/bin/$tool" | grep "not found" | tr '\n' ' ')" >&2
+        missing=1
+    fi
+    for soname in $(objdump -p "$stage/$name/bin/$tool" | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
         case " $base " in *" $soname "*) continue ;; esac
         case "$soname" in ld-linux*) continue ;; esac
         if [ -z "${provided[$soname]:-}" ]; then
@@ -62,7 +69,7 @@ for tool in thumbd thumb-submit thumbctl; do
     done
 done
 [ "$missing" = 0 ] || exit 1
-echo "==> ldd: every library is the base system's or installed by requirements-ec2.sh"
+echo "==> ldd: every library resolves; each one linked directly is the base system's or installed by requirements-ec2.sh"
 glibc=$(objdump -T "$stage/$name/bin/thumbd" | grep -oE 'GLIBC_[0-9.]+' | sort -uV | tail -1)
 echo "==> needs $glibc or later: built here on $(. /etc/os-release; echo "$PRETTY_NAME"); glibc 2.35 is Ubuntu 22.04,"
 echo "    2.39 Ubuntu 24.04, 2.34 Amazon Linux 2023 (build there, or in an AL2023 container, for AL2023)"
