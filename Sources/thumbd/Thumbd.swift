@@ -84,14 +84,20 @@ struct Thumbd: AsyncParsableCommand {
         logger.info("started", metadata: startup)
         notifier.notify("READY=1\nSTATUS=polling \(queues.url)")
         shutdown.onTrigger { notifier.notify("STOPPING=1") }
+        let worker = Worker(settings: settings, clients: clients, queues: queues, logger: logger)
+        // Fed at half the interval systemd asked for, and only while the receive loop goes round (it
+        // does at least once per long poll): a stuck worker is restarted by systemd.
         let watchdog = Task {
             guard let interval = SystemdNotifier.watchdogInterval() else { return }
             while !Task.isCancelled {
-                notifier.notify("WATCHDOG=1")
+                if worker.isMakingProgress(within: max(interval / 2, Double(settings.waitTimeSeconds) + 20)) {
+                    notifier.notify("WATCHDOG=1")
+                } else {
+                    logger.error("the receive loop is stuck; not feeding the watchdog")
+                }
                 try? await Task.sleep(for: .seconds(interval / 2))
             }
         }
-        let worker = Worker(settings: settings, clients: clients, queues: queues, logger: logger)
         await worker.run(shutdown: shutdown)
         watchdog.cancel()
     }

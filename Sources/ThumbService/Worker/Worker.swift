@@ -23,6 +23,13 @@ public final class Worker: Sendable {
     let inFlight = InFlightMessages()
     let stats = Mutex(Stats())
     let lastActivity = Mutex(ContinuousClock.now)
+    /// When the receive loop last went round: the systemd watchdog is fed only while it does.
+    let lastLoop = Mutex(ContinuousClock.now)
+
+    /// Whether the receive loop went round within `seconds` (a long poll takes up to 20 s).
+    public func isMakingProgress(within seconds: Double) -> Bool {
+        lastLoop.withLock { $0.duration(to: .now) } < .milliseconds(Int(seconds * 1000))
+    }
 
     struct Stats {
         var succeeded = 0
@@ -74,7 +81,8 @@ public final class Worker: Sendable {
         let slots = Slots(capacity: settings.concurrency)
         await withTaskGroup(of: Void.self) { jobs in
             while !shutdown.isTriggered {
-                await slots.waitForFree(shutdown: shutdown)
+                lastLoop.withLock { $0 = .now }
+                await slots.waitForFree(shutdown: shutdown) { self.lastLoop.withLock { $0 = .now } }
                 if shutdown.isTriggered { break }
                 let free = slots.free
                 let messages = await receive(max: min(SQSClient.maxBatchEntries, free), shutdown: shutdown)
@@ -348,8 +356,10 @@ final class Slots: Sendable {
     func take() { used.withLock { $0 += 1 } }
     func release() { used.withLock { $0 -= 1 } }
 
-    func waitForFree(shutdown: ShutdownSignal) async {
+    /// Waits for a free slot; `tick` runs on every check (the loop is alive, just full).
+    func waitForFree(shutdown: ShutdownSignal, tick: () -> Void) async {
         while free <= 0 && !shutdown.isTriggered {
+            tick()
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
