@@ -29,7 +29,8 @@ case "${ID}:${VERSION_ID}" in
     debian:12) apt_install libcurl4 libssl3 libturbojpeg0 libpng16-16 ;;
     amzn:2023)
         echo "requirements-ec2.sh: ${PRETTY_NAME}: dnf install"
-        dnf install -y -q libcurl openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates
+        # AL2023 ships libcurl-minimal (HTTP and HTTPS only, all thumbd needs); libcurl would conflict with it.
+        dnf install -y -q libcurl-minimal openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates
         ;;
     *)
         echo "requirements-ec2.sh: ${PRETTY_NAME:-$ID $VERSION_ID} is not supported; use Ubuntu 22.04/24.04 or Amazon Linux 2023" >&2

@@ -34,7 +34,7 @@ install -m 0755 requirements-ec2.sh config/install.sh "$stage/$name/"
 # Their own dependencies (libcurl's libssh2, libnghttp2...) come with those packages; ldd checks that
 # everything resolves.
 declare -A provided=(
-    [libcurl.so.4]="libcurl4 libcurl4t64 libcurl"
+    [libcurl.so.4]="libcurl4 libcurl4t64 libcurl-minimal"
     [libcrypto.so.3]="libssl3 libssl3t64 openssl-libs"
     [libturbojpeg.so.0]="libturbojpeg0 libturbojpeg turbojpeg"
     [libpng16.so.16]="libpng16-16 libpng16-16t64 libpng"
