@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AWSKit", targets: ["AWSKit"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "ThumbService", targets: ["ThumbService"]),
         .executable(name: "thumbd", targets: ["thumbd"]),
         .executable(name: "thumb-submit", targets: ["thumb-submit"]),
         .executable(name: "thumbctl", targets: ["thumbctl"]),

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/ (with AddressSanitizer) and runs each for SECONDS (default 30),
+# seeded with the test fixtures; crashes land in .fuzz/crashes-<target>/ and fail the run.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-30}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzMessageParser FuzzEXIF FuzzAWSResponses FuzzImageDecoders)
+source scripts/lib/deps.sh
+thumbd_install_deps
+echo "==> swift build (Fuzz/, -sanitize=fuzzer,address)"
+swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >/dev/null
+bin=$(swift build --package-path Fuzz -c debug --show-bin-path)
+
+# Seeds: real inputs of each kind.
+seeds=.fuzz/seeds
+mkdir -p "$seeds"/{messages,images,responses,exif}
+if [ -z "$(ls "$seeds/images")" ]; then
+    python3 Tests/peers/imaging_fixtures.py .fuzz/fixtures >/dev/null
+    find .fuzz/fixtures -type f \( -name '*.jpg' -o -name '*.png' \) -size -200k -exec cp {} "$seeds/images/" \;
+    printf '%s' '{"bucket":"b-1","key":"a/b.jpg","width":400,"height":400}' >"$seeds/messages/assignment"
+    printf '%s' '{"bucket":"b-1","key":"k","sizes":[{"width":1,"mode":"fill"}],"format":"png","quality":9}' >"$seeds/messages/extended"
+    printf '%s' '{"Type":"Notification","Message":"{\"Records\":[{\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"bkt\"},\"object\":{\"key\":\"a+b.jpg\"}}}]}"}' >"$seeds/messages/sns"
+    printf '%s' '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>m</Message><Region>eu-west-1</Region></Error>' >"$seeds/responses/s3"
+    printf '%s' '{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"m"}' >"$seeds/responses/sqs"
+    printf 'MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00' >"$seeds/exif/mm"
+fi
+declare -A corpus=([FuzzMessageParser]=messages [FuzzEXIF]=exif [FuzzAWSResponses]=responses [FuzzImageDecoders]=images)
+status=0
+for target in "${targets[@]}"; do
+    work=.fuzz/corpus-$target
+    crashes=.fuzz/crashes-$target
+    mkdir -p "$work" "$crashes"
+    echo "==> $target for ${seconds}s"
+    if ! "$bin/$target" "$work" "$seeds/${corpus[$target]}" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+        -artifact_prefix="$crashes/" -print_final_stats=1 2>"$work.log"; then
+        echo "$target: FAILED, see $work.log and $crashes/" >&2
+        status=1
+    fi
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$work.log" | sed "s/^/  $target /"
+done
+exit $status
