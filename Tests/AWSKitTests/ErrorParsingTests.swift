@@ -62,6 +62,23 @@ struct ErrorParsingTests {
         let root = try #require(XMLTree.parse(Data("<K>\(xmlEscape(key))</K>".utf8)))
         #expect(root.text == key)
         #expect(XMLTree.parse(Data("<unclosed>".utf8)) == nil)
+        // Found by scripts/fuzz.sh: invalid UTF-8 in a name crashed Foundation's XMLParser.
+        let crash: [UInt8] = [0x3C, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F] + Array(#"xm| version<?xm} "#.utf8) + [0x8C]
+            + Array(#"ersion=="1.0"?><Erro"#.utf8)
+        #expect(XMLTree.parse(Data(crash)) == nil)
+        #expect(S3ErrorParser.parse(HTTPResponse(status: 500, body: Data(crash))) == nil)
+        // And a malformed processing instruction that made Foundation's XMLParser call strlen(NULL).
+        let second = Data(#"<?x?><ESubst{"__ringrrormmza</Cole><Message>m</Mtyespe""#.utf8)
+        #expect(XMLTree.parse(second) == nil)
+        // What the parser does accept: entities, character references, CDATA, comments, attributes.
+        let good = Data(#"<?xml version="1.0"?><!-- c --><a x='1' y="&lt;2&gt;"><b>&amp;&#65;&#x42;</b><c><![CDATA[<raw>]]></c><d/></a>"#.utf8)
+        let tree = try #require(XMLTree.parse(good))
+        #expect(tree.attributes == ["x": "1", "y": "<2>"])
+        #expect(tree["b"] == "&AB" && tree["c"] == "<raw>" && tree.child("d") != nil)
+        #expect(XMLTree.parse(Data(#"<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>"#.utf8)) == nil, "no DOCTYPE, no entity expansion")
+        #expect(XMLTree.parse(Data("<a></b>".utf8)) == nil)
+        #expect(XMLTree.parse(Data("<a/><b/>".utf8)) == nil)
+        #expect(XMLTree.parse(Data((String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100)).utf8)) == nil)
     }
 }
 
