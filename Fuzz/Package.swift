@@ -8,10 +8,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "thumbd", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzMessageParser", dependencies: [.product(name: "ThumbService", package: "thumbd")]),
-        .executableTarget(name: "FuzzEXIF", dependencies: [.product(name: "Imaging", package: "thumbd")]),
-        .executableTarget(name: "FuzzAWSResponses", dependencies: [.product(name: "AWSKit", package: "thumbd")]),
-        .executableTarget(name: "FuzzImageDecoders", dependencies: [.product(name: "Imaging", package: "thumbd")]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzMessageParser", dependencies: ["FuzzDriver", .product(name: "ThumbService", package: "thumbd")]),
+        .executableTarget(name: "FuzzEXIF", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
+        .executableTarget(name: "FuzzAWSResponses", dependencies: ["FuzzDriver", .product(name: "AWSKit", package: "thumbd")]),
+        .executableTarget(name: "FuzzImageDecoders", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,11 @@
+import FuzzDriver
 import AWSKit
 import Foundation
 
 /// Any bytes as an SQS or S3 answer: the JSON and XML error parsers and the XML tree.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     let body = Data(bytes: data, count: size)
     for status in [400, 503] {
         let response = HTTPResponse(status: status, headers: ["x-amzn-query-error": "A;B"], body: body)
@@ -16,17 +18,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable with `--defsym main=FuzzAWSResponses_main`, so libFuzzer's own main is never
-/// linked: this entry point hands control to libFuzzer's driver instead.
 @_cdecl("FuzzAWSResponses_main")
 public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzz(data!, size) }
+    runFuzzer(argc, argv, fuzz)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32

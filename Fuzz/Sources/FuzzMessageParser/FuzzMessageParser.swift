@@ -1,8 +1,10 @@
+import FuzzDriver
 import ThumbService
 
 /// Any bytes as an SQS message body: the parser returns jobs or throws a JobError, nothing else.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     let body = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let parser = JobMessageParser(defaultSizes: [SizeRequest(width: 400, height: 400)])
     if case .jobs(let jobs)? = try? parser.parse(body) {
@@ -15,17 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable with `--defsym main=FuzzMessageParser_main`, so libFuzzer's own main is never
-/// linked: this entry point hands control to libFuzzer's driver instead.
 @_cdecl("FuzzMessageParser_main")
 public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzz(data!, size) }
+    runFuzzer(argc, argv, fuzz)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
