@@ -110,15 +110,15 @@ struct SQSIntegrationTests {
     func limits() async throws {
         let url = "\(Moto.authURL!)/123456789012/never-created"
         let eleven = (0..<11).map { SendMessageBatchEntry(id: "e\($0)", messageBody: "x") }
-        await #expect(throws: SQSLimits.Violation.self) { try await sqs.sendMessageBatch(queueUrl: url, entries: eleven) }
+        await #expect(throws: SQSLimitViolation.self) { try await sqs.sendMessageBatch(queueUrl: url, entries: eleven) }
         let duplicate = [SendMessageBatchEntry(id: "a", messageBody: "x"), SendMessageBatchEntry(id: "a", messageBody: "y")]
-        await #expect(throws: SQSLimits.Violation.self) { try await sqs.sendMessageBatch(queueUrl: url, entries: duplicate) }
+        await #expect(throws: SQSLimitViolation.self) { try await sqs.sendMessageBatch(queueUrl: url, entries: duplicate) }
         let huge = String(repeating: "x", count: SQSClient.maxMessageBytes + 1)
-        let error = await #expect(throws: SQSLimits.Violation.self) { try await sqs.sendMessage(queueUrl: url, body: huge) }
+        let error = await #expect(throws: SQSLimitViolation.self) { try await sqs.sendMessage(queueUrl: url, body: huge) }
         #expect(error?.description.contains("at most 1048576") == true)
-        await #expect(throws: SQSLimits.Violation.self) { try await sqs.receiveMessage(queueUrl: url, maxMessages: 11) }
-        await #expect(throws: SQSLimits.Violation.self) { try await sqs.receiveMessage(queueUrl: url, waitSeconds: 21) }
-        await #expect(throws: SQSLimits.Violation.self) { try await sqs.sendMessage(queueUrl: url, body: "bad \u{1}") }
+        await #expect(throws: SQSLimitViolation.self) { try await sqs.receiveMessage(queueUrl: url, maxMessages: 11) }
+        await #expect(throws: SQSLimitViolation.self) { try await sqs.receiveMessage(queueUrl: url, waitSeconds: 21) }
+        await #expect(throws: SQSLimitViolation.self) { try await sqs.sendMessage(queueUrl: url, body: "bad \u{1}") }
     }
 
     @Test("a wrong secret is refused by the server's signature check")

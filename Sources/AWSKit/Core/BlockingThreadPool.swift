@@ -29,11 +29,12 @@ public final class BlockingThreadPool<Resource>: @unchecked Sendable {
         let pending = queue.count - head
         let startThread = pending > idleCount && threadCount < maxThreads
         if startThread { threadCount += 1 }
+        let number = threadCount  // read under the lock (ThreadSanitizer found the read after unlock)
         condition.signal()
         condition.unlock()
         if startThread {
             let thread = Thread { [self] in runWorker() }
-            thread.name = "\(name)-\(threadCount)"
+            thread.name = "\(name)-\(number)"
             thread.start()
         }
     }

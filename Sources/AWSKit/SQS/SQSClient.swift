@@ -97,7 +97,7 @@ public struct SQSClient: Sendable {
             total += SQSLimits.size(body: entry.messageBody, attributes: entry.messageAttributes ?? [:])
         }
         guard total <= Self.maxMessageBytes else {
-            throw SQSLimits.Violation("a batch's messages add up to \(total) bytes; SQS takes at most \(Self.maxMessageBytes)")
+            throw SQSLimitViolation("a batch's messages add up to \(total) bytes; SQS takes at most \(Self.maxMessageBytes)")
         }
         let list: [JSONValue] = entries.map { entry in
             var item: [String: JSONValue] = ["Id": .string(entry.id), "MessageBody": .string(entry.messageBody)]
@@ -127,10 +127,10 @@ public struct SQSClient: Sendable {
         systemAttributes: [String] = ["All"], messageAttributes: [String] = ["All"]
     ) async throws -> [SQSMessage] {
         guard (1...10).contains(maxMessages) else {
-            throw SQSLimits.Violation("ReceiveMessage takes 1 to 10 messages, not \(maxMessages)")
+            throw SQSLimitViolation("ReceiveMessage takes 1 to 10 messages, not \(maxMessages)")
         }
         guard (0...20).contains(waitSeconds) else {
-            throw SQSLimits.Violation("ReceiveMessage waits 0 to 20 seconds, not \(waitSeconds)")
+            throw SQSLimitViolation("ReceiveMessage waits 0 to 20 seconds, not \(waitSeconds)")
         }
         if let visibilityTimeout { try SQSLimits.checkVisibility(visibilityTimeout) }
         var body: [String: JSONValue] = [

@@ -1,30 +1,31 @@
+/// A request that breaks an SQS limit (batch size, message size, characters, ranges): nothing was sent.
+public struct SQSLimitViolation: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The limits SQS enforces, checked before a request is sent.
 enum SQSLimits {
-    /// A request that breaks an SQS limit: nothing was sent.
-    struct Violation: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
 
     static func size(body: String, attributes: [String: MessageAttributeValue]) -> Int {
         body.utf8.count + attributes.reduce(0) { $0 + $1.value.size(name: $1.key) }
     }
 
     static func checkMessage(body: String, attributes: [String: MessageAttributeValue], delaySeconds: Int?) throws {
-        guard !body.isEmpty else { throw Violation("an SQS message body cannot be empty") }
+        guard !body.isEmpty else { throw SQSLimitViolation("an SQS message body cannot be empty") }
         let total = size(body: body, attributes: attributes)
         guard total <= SQSClient.maxMessageBytes else {
-            throw Violation("the message is \(total) bytes with its attributes; SQS takes at most \(SQSClient.maxMessageBytes)")
+            throw SQSLimitViolation("the message is \(total) bytes with its attributes; SQS takes at most \(SQSClient.maxMessageBytes)")
         }
         guard attributes.count <= 10 else {
-            throw Violation("a message has \(attributes.count) attributes; SQS takes at most 10")
+            throw SQSLimitViolation("a message has \(attributes.count) attributes; SQS takes at most 10")
         }
         if let delaySeconds, !(0...900).contains(delaySeconds) {
-            throw Violation("DelaySeconds must be 0 to 900, not \(delaySeconds)")
+            throw SQSLimitViolation("DelaySeconds must be 0 to 900, not \(delaySeconds)")
         }
         // SQS accepts only #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
         if let bad = body.unicodeScalars.first(where: { !isAllowed($0) }) {
-            throw Violation("the message body holds U+\(String(bad.value, radix: 16, uppercase: true)), which SQS refuses")
+            throw SQSLimitViolation("the message body holds U+\(String(bad.value, radix: 16, uppercase: true)), which SQS refuses")
         }
     }
 
@@ -36,21 +37,21 @@ enum SQSLimits {
     }
 
     static func checkBatch(ids: [String]) throws {
-        guard !ids.isEmpty else { throw Violation("a batch needs at least one entry") }
+        guard !ids.isEmpty else { throw SQSLimitViolation("a batch needs at least one entry") }
         guard ids.count <= SQSClient.maxBatchEntries else {
-            throw Violation("a batch has \(ids.count) entries; SQS takes at most \(SQSClient.maxBatchEntries)")
+            throw SQSLimitViolation("a batch has \(ids.count) entries; SQS takes at most \(SQSClient.maxBatchEntries)")
         }
-        guard Set(ids).count == ids.count else { throw Violation("batch entry ids must be distinct") }
+        guard Set(ids).count == ids.count else { throw SQSLimitViolation("batch entry ids must be distinct") }
         for id in ids {
             let valid = (1...80).contains(id.utf8.count)
                 && id.utf8.allSatisfy { URIEncoding.isUnreserved($0) && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "~") }
-            guard valid else { throw Violation("batch entry id \"\(id)\" must be 1 to 80 letters, digits, - or _") }
+            guard valid else { throw SQSLimitViolation("batch entry id \"\(id)\" must be 1 to 80 letters, digits, - or _") }
         }
     }
 
     static func checkVisibility(_ seconds: Int) throws {
         guard (0...43200).contains(seconds) else {
-            throw Violation("a visibility timeout must be 0 to 43200 seconds, not \(seconds)")
+            throw SQSLimitViolation("a visibility timeout must be 0 to 43200 seconds, not \(seconds)")
         }
     }
 
@@ -58,7 +59,7 @@ enum SQSLimits {
         guard let digest else { return }
         let actual = Hashing.hex(Hashing.md5(Array(body.utf8)))
         guard digest.lowercased() == actual else {
-            throw Violation("\(what): SQS reports body MD5 \(digest) but the body's MD5 is \(actual): corrupted in transit")
+            throw SQSLimitViolation("\(what): SQS reports body MD5 \(digest) but the body's MD5 is \(actual): corrupted in transit")
         }
     }
 }
