@@ -13,7 +13,7 @@ kind="${1:-address}"
 shift || true
 case "$kind" in
     address) scratch=.build-asan; export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1" ;;
-    thread) scratch=.build-tsan; export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1" ;;
+    thread) scratch=.build-tsan; export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/scripts/lib/tsan-suppressions.txt" ;;
     *) echo "usage: $0 address|thread [swift test arguments]" >&2; exit 2 ;;
 esac
 source scripts/lib/deps.sh

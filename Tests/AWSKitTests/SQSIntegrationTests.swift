@@ -72,7 +72,7 @@ struct SQSIntegrationTests {
         try await sqs.deleteMessage(queueUrl: url, receiptHandle: third.receiptHandle)
         #expect(try await sqs.receiveMessage(queueUrl: url, waitSeconds: 0).isEmpty)
 
-        _ = try await sqs.sendMessage(queueUrl: url, body: "later", delaySeconds: 2)
+        _ = try await sqs.sendMessage(queueUrl: url, body: "later", delaySeconds: 60)
         #expect(try await sqs.receiveMessage(queueUrl: url, waitSeconds: 0).isEmpty, "delayed messages are not visible yet")
         try await sqs.deleteQueue(queueUrl: url)
     }

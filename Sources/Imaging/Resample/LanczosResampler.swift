@@ -25,48 +25,42 @@ public enum LanczosResampler {
             isPremultiplied: input.isPremultiplied)
         input.pixels.withUnsafeBufferPointer { source in
             output.pixels.withUnsafeMutableBufferPointer { destination in
-                taps.weights.withUnsafeBufferPointer { weights in
-                  taps.pairs.withUnsafeBufferPointer { pairs in
-                    let src = source.baseAddress!
-                    let dst = destination.baseAddress!
-                    let w = weights.baseAddress!
-                    for y in 0..<height {
-                        let start = taps.starts[y]
-                        let count = taps.counts[y]
-                        let rowWeights = w + taps.offsets[y]
-                        let firstRow = src + start * rowBytes
-                        let out = dst + y * rowBytes
-                        #if arch(x86_64)
-                            var x = LanczosKernelsSSE2.verticalRow(
-                                source: firstRow, rowBytes: rowBytes, count: count,
-                                pairs: pairs.baseAddress! + taps.pairOffsets[y], output: out)
-                        #else
-                            var x = 0
-                        #endif
-                        while x + 16 <= rowBytes {
-                            var sum = SIMD16<Int32>(repeating: 1 << (LanczosWeights.shift - 1))
-                            var row = firstRow + x
-                            for k in 0..<count {
-                                let pixels = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<UInt8>.self)
-                                sum &+= SIMD16<Int32>(truncatingIfNeeded: pixels) &* rowWeights[k]
-                                row += rowBytes
-                            }
-                            let clamped = (sum &>> LanczosWeights.shift).clamped(
-                                lowerBound: SIMD16(repeating: 0), upperBound: SIMD16(repeating: 255))
-                            UnsafeMutableRawPointer(out + x).storeBytes(
-                                of: SIMD16<UInt8>(truncatingIfNeeded: clamped), as: SIMD16<UInt8>.self)
-                            x += 16
+                let src = source.baseAddress!
+                let dst = destination.baseAddress!
+                for y in 0..<height {
+                    let count = taps.counts[y]
+                    let rowWeights = taps.weights.baseAddress! + taps.offsets[y]
+                    let firstRow = src + taps.starts[y] * rowBytes
+                    let out = dst + y * rowBytes
+                    #if arch(x86_64)
+                        var x = LanczosKernelsSSE2.verticalRow(
+                            source: firstRow, rowBytes: rowBytes, count: count,
+                            pairs: taps.pairs.baseAddress! + taps.pairOffsets[y], output: out)
+                    #else
+                        var x = 0
+                    #endif
+                    while x + 16 <= rowBytes {
+                        var sum = SIMD16<Int32>(repeating: 1 << (LanczosWeights.shift - 1))
+                        var row = firstRow + x
+                        for k in 0..<count {
+                            let pixels = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<UInt8>.self)
+                            sum &+= SIMD16<Int32>(truncatingIfNeeded: pixels) &* rowWeights[k]
+                            row += rowBytes
                         }
-                        while x < rowBytes {
-                            var sum: Int32 = 1 << (LanczosWeights.shift - 1)
-                            for k in 0..<count {
-                                sum &+= Int32(firstRow[k * rowBytes + x]) &* rowWeights[k]
-                            }
-                            out[x] = UInt8(clamping: sum >> LanczosWeights.shift)
-                            x += 1
-                        }
+                        let clamped = (sum &>> LanczosWeights.shift).clamped(
+                            lowerBound: SIMD16(repeating: 0), upperBound: SIMD16(repeating: 255))
+                        UnsafeMutableRawPointer(out + x).storeBytes(
+                            of: SIMD16<UInt8>(truncatingIfNeeded: clamped), as: SIMD16<UInt8>.self)
+                        x += 16
                     }
-                  }
+                    while x < rowBytes {
+                        var sum: Int32 = 1 << (LanczosWeights.shift - 1)
+                        for k in 0..<count {
+                            sum &+= Int32(firstRow[k * rowBytes + x]) &* rowWeights[k]
+                        }
+                        out[x] = UInt8(clamping: sum >> LanczosWeights.shift)
+                        x += 1
+                    }
                 }
             }
         }
@@ -82,64 +76,47 @@ public enum LanczosResampler {
         let outRow = output.bytesPerRow
         input.pixels.withUnsafeBufferPointer { source in
             output.pixels.withUnsafeMutableBufferPointer { destination in
-                taps.weights.withUnsafeBufferPointer { weights in
-                    taps.starts.withUnsafeBufferPointer { starts in
-                        taps.counts.withUnsafeBufferPointer { counts in
-                            taps.offsets.withUnsafeBufferPointer { offsets in
-                              taps.pairs.withUnsafeBufferPointer { pairs in
-                                taps.pairOffsets.withUnsafeBufferPointer { pairOffsets in
-                                let pairBase = pairs.baseAddress!
-                                let src = source.baseAddress!
-                                let dst = destination.baseAddress!
-                                let w = weights.baseAddress!
-                                if input.channels == 4 {
-                                    for y in 0..<input.height {
-                                        let row = src + y * inRow
-                                        let out = dst + y * outRow
-                                        for x in 0..<width {
-                                            #if arch(x86_64)
-                                                LanczosKernelsSSE2.horizontalPixel(
-                                                    source: row + starts[x] * 4, count: counts[x],
-                                                    pairs: pairBase + pairOffsets[x], output: out + x * 4)
-                                                continue
-                                            #endif
-                                            let tapWeights = w + offsets[x]
-                                            var pixel = UnsafeRawPointer(row + starts[x] * 4)
-                                            var sum = SIMD4<Int32>(repeating: 1 << (LanczosWeights.shift - 1))
-                                            for k in 0..<counts[x] {
-                                                let value = pixel.loadUnaligned(as: SIMD4<UInt8>.self)
-                                                sum &+= SIMD4<Int32>(truncatingIfNeeded: value) &* tapWeights[k]
-                                                pixel += 4
-                                            }
-                                            let clamped = (sum &>> LanczosWeights.shift).clamped(
-                                                lowerBound: SIMD4(repeating: 0), upperBound: SIMD4(repeating: 255))
-                                            UnsafeMutableRawPointer(out + x * 4).storeBytes(
-                                                of: SIMD4<UInt8>(truncatingIfNeeded: clamped), as: SIMD4<UInt8>.self)
-                                        }
-                                    }
-                                } else {
-                                    for y in 0..<input.height {
-                                        let row = src + y * inRow
-                                        let out = dst + y * outRow
-                                        for x in 0..<width {
-                                            let tapWeights = w + offsets[x]
-                                            let first = row + starts[x]
-                                            var sum: Int32 = 1 << (LanczosWeights.shift - 1)
-                                            for k in 0..<counts[x] {
-                                                sum &+= Int32(first[k]) &* tapWeights[k]
-                                            }
-                                            out[x] = UInt8(clamping: sum >> LanczosWeights.shift)
-                                        }
-                                    }
-                                }
-                                }
-                              }
+                let src = source.baseAddress!
+                let dst = destination.baseAddress!
+                for y in 0..<input.height {
+                    let row = src + y * inRow
+                    let out = dst + y * outRow
+                    for x in 0..<width {
+                        if input.channels == 4 {
+                            #if arch(x86_64)
+                                LanczosKernelsSSE2.horizontalPixel(
+                                    source: row + taps.starts[x] * 4, count: taps.counts[x],
+                                    pairs: taps.pairs.baseAddress! + taps.pairOffsets[x], output: out + x * 4)
+                            #else
+                                horizontalPixel(row + taps.starts[x] * 4, taps: taps, x, out + x * 4)
+                            #endif
+                        } else {
+                            let tapWeights = taps.weights.baseAddress! + taps.offsets[x]
+                            let first = row + taps.starts[x]
+                            var sum: Int32 = 1 << (LanczosWeights.shift - 1)
+                            for k in 0..<taps.counts[x] {
+                                sum &+= Int32(first[k]) &* tapWeights[k]
                             }
+                            out[x] = UInt8(clamping: sum >> LanczosWeights.shift)
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// One RGBA output pixel with portable SIMD (architectures without the SSE2 kernel).
+    @inline(__always)
+    static func horizontalPixel(_ first: UnsafePointer<UInt8>, taps: LanczosWeights, _ x: Int, _ output: UnsafeMutablePointer<UInt8>) {
+        let tapWeights = taps.weights.baseAddress! + taps.offsets[x]
+        var pixel = UnsafeRawPointer(first)
+        var sum = SIMD4<Int32>(repeating: 1 << (LanczosWeights.shift - 1))
+        for k in 0..<taps.counts[x] {
+            sum &+= SIMD4<Int32>(truncatingIfNeeded: pixel.loadUnaligned(as: SIMD4<UInt8>.self)) &* tapWeights[k]
+            pixel += 4
+        }
+        let clamped = (sum &>> LanczosWeights.shift).clamped(lowerBound: SIMD4(repeating: 0), upperBound: SIMD4(repeating: 255))
+        UnsafeMutableRawPointer(output).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: clamped), as: SIMD4<UInt8>.self)
     }
 }

@@ -5,24 +5,37 @@ import Foundation
 /// the support grows with the reduction factor, taps falling outside the image are dropped and the
 /// rest renormalised (no zero padding, no edge darkening), and the weights of every output sum to
 /// exactly `one` so a flat image stays flat.
-struct LanczosWeights {
+final class LanczosWeights {
     /// 1.0 in the fixed-point weights (14 fractional bits).
     static let shift: Int32 = 14
     static let one: Int32 = 1 << shift
 
     let outputSize: Int
     /// First source index of each output.
-    let starts: [Int]
+    let starts: UnsafeMutableBufferPointer<Int>
     /// Number of taps of each output.
-    let counts: [Int]
+    let counts: UnsafeMutableBufferPointer<Int>
     /// Weights of output `i` at `offsets[i]...`.
-    let offsets: [Int]
-    let weights: [Int32]
+    let offsets: UnsafeMutableBufferPointer<Int>
+    let weights: UnsafeMutableBufferPointer<Int32>
     /// The same taps two by two as packed Int16 pairs (`w[k] | w[k+1] << 16`), an odd count padded
     /// with a zero weight: the operand layout of SSE2's `pmaddwd`. Output `i`'s pairs start at
     /// `pairOffsets[i]`, `(counts[i] + 1) / 2` of them.
-    let pairs: [Int32]
-    let pairOffsets: [Int]
+    let pairs: UnsafeMutableBufferPointer<Int32>
+    let pairOffsets: UnsafeMutableBufferPointer<Int>
+
+    // The kernels read these as plain pointers, so they live in buffers of their own, freed here.
+    deinit {
+        for buffer in [starts, counts, offsets, pairOffsets] { buffer.deallocate() }
+        weights.deallocate()
+        pairs.deallocate()
+    }
+
+    private static func buffer<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+        _ = buffer.initialize(from: array)
+        return buffer
+    }
 
     /// - Parameter inputExtent: how many input pixels the output spans; `inputSize` unless the input's
     ///   last pixel stands for only part of one (a partial box or DCT block), where the true,
@@ -84,12 +97,12 @@ struct LanczosWeights {
             }
         }
         self.outputSize = outputSize
-        self.starts = starts
-        self.counts = counts
-        self.offsets = offsets
-        self.weights = weights
-        self.pairs = pairs
-        self.pairOffsets = pairOffsets
+        self.starts = Self.buffer(starts)
+        self.counts = Self.buffer(counts)
+        self.offsets = Self.buffer(offsets)
+        self.weights = Self.buffer(weights)
+        self.pairs = Self.buffer(pairs)
+        self.pairOffsets = Self.buffer(pairOffsets)
     }
 
     static func lanczos3(_ x: Double) -> Double {
