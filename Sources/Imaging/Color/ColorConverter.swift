@@ -11,7 +11,12 @@ enum ColorConverter {
         deinit { cmsDeleteTransform(handle) }
     }
 
+    /// Distinct profiles remembered; every image could carry a new one, so the caches start over past this.
+    static let maxCachedProfiles = 64
     private static let cache = Mutex<[CacheKey: Transform?]>([:])
+    /// Whether each distinct profile seen is sRGB's: most camera JPEGs carry the same sRGB profile,
+    /// which is then parsed once, not on every decode.
+    private static let srgbProfiles = Mutex<[[UInt8]: Bool]>([:])
     private static let silenced: Void = { cmsSetLogErrorHandler(nil) }()
 
     struct CacheKey: Hashable {
@@ -47,6 +52,16 @@ enum ColorConverter {
 
     /// Whether `profile` describes sRGB itself (no conversion needed).
     static func isSRGB(_ profile: [UInt8]) -> Bool {
+        if let known = srgbProfiles.withLock({ $0[profile] }) { return known }
+        let answer = describesSRGB(profile)
+        srgbProfiles.withLock { known in
+            if known.count >= maxCachedProfiles { known.removeAll() }
+            known[profile] = answer
+        }
+        return answer
+    }
+
+    private static func describesSRGB(_ profile: [UInt8]) -> Bool {
         _ = silenced
         guard let handle = profile.withUnsafeBytes({ cmsOpenProfileFromMem($0.baseAddress, cmsUInt32Number($0.count)) }) else {
             return false
@@ -63,7 +78,10 @@ enum ColorConverter {
         let key = CacheKey(profile: profile, cmyk: cmyk)
         if let cached = cache.withLock({ $0[key] }) { return cached }
         let built = build(profile, cmyk: cmyk)
-        cache.withLock { $0[key] = built }
+        cache.withLock { cache in
+            if cache.count >= maxCachedProfiles { cache.removeAll() }
+            cache[key] = built
+        }
         return built
     }
 

@@ -26,31 +26,54 @@ public enum ImageDecoder {
         _ data: UnsafeBufferPointer<UInt8>, minimumSize: (width: Int, height: Int)? = nil, limits: ImagingLimits = ImagingLimits()
     ) throws -> DecodedImage {
         try limits.checkInput(byteCount: data.count)
-        switch ImageFormat.detect(data) {
-        case .jpeg:
-            return try JPEGDecoder.decode(data, minimumSize: minimumSize, limits: limits)
-        case .png:
-            return try PNGDecoder.decode(data, limits: limits)
-        case let other:
-            throw ImagingError.unsupported(other)
+        return try decode(data, header: probe(data), minimumSize: minimumSize, limits: limits)
+    }
+
+    /// Decodes with a header already read by `probe`, so markers, chunks and the embedded profile are
+    /// read once.
+    public static func decode(
+        _ data: UnsafeBufferPointer<UInt8>, header: ImageHeader, minimumSize: (width: Int, height: Int)? = nil,
+        limits: ImagingLimits = ImagingLimits()
+    ) throws -> DecodedImage {
+        switch header.parsed {
+        case .jpeg(let markers):
+            return try JPEGDecoder.decode(data, markers: markers, minimumSize: minimumSize, limits: limits)
+        case .png(let chunks):
+            return try PNGDecoder.decode(data, chunks: chunks, limits: limits)
         }
     }
 
-    /// The header's dimensions and orientation, without decoding pixels.
-    public static func probe(_ data: UnsafeBufferPointer<UInt8>) throws -> (width: Int, height: Int, orientation: Orientation, format: ImageFormat) {
+    /// The header: format, dimensions and orientation, without decoding pixels.
+    public static func probe(_ data: UnsafeBufferPointer<UInt8>) throws -> ImageHeader {
         switch ImageFormat.detect(data) {
         case .jpeg:
             let markers = JPEGMarkers(data)
             guard markers.foundFrame else { throw ImagingError(.corrupt, "no JPEG frame header") }
-            return (markers.width, markers.height, markers.orientation, .jpeg)
+            return ImageHeader(format: .jpeg, width: markers.width, height: markers.height, orientation: markers.orientation, parsed: .jpeg(markers))
         case .png:
             let chunks = PNGChunks(data)
-            guard chunks.foundHeader else { throw ImagingError(.corrupt, "no PNG header chunk") }
-            return (chunks.width, chunks.height, chunks.orientation, .png)
+            guard chunks.foundHeader else { throw ImagingError(.corrupt, "the PNG has no valid IHDR header chunk") }
+            return ImageHeader(format: .png, width: chunks.width, height: chunks.height, orientation: chunks.orientation, parsed: .png(chunks))
         case let other:
             throw ImagingError.unsupported(other)
         }
     }
+}
+
+/// What an image's header says, read once: its format, stored size and orientation, and the parsed
+/// markers or chunks (EXIF, ICC profile) the decoder goes on from.
+public struct ImageHeader: Sendable {
+    public let format: ImageFormat
+    public let width: Int
+    public let height: Int
+    public let orientation: Orientation
+
+    enum Parsed: Sendable {
+        case jpeg(JPEGMarkers)
+        case png(PNGChunks)
+    }
+
+    let parsed: Parsed
 }
 
 extension ImagingError {

@@ -4,9 +4,8 @@ import CTurboJPEG
 /// scalings), progressive scans limited, CMYK/YCCK (Adobe-inverted or not) turned into RGB.
 enum JPEGDecoder {
     static func decode(
-        _ data: UnsafeBufferPointer<UInt8>, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
+        _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
     ) throws -> DecodedImage {
-        let markers = JPEGMarkers(data)
         guard let handle = tjInitDecompress() else {
             throw ImagingError(.corrupt, "cannot start the JPEG decoder (out of memory)")
         }

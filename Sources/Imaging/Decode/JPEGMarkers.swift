@@ -1,7 +1,7 @@
 /// What thumbd needs from a JPEG's markers before decoding: the frame (size, progressive), the EXIF
 /// orientation, the ICC profile (APP2 chunks reassembled) and whether an Adobe APP14 marker says
 /// the CMYK samples are stored inverted. Reading stops at the first scan.
-struct JPEGMarkers {
+struct JPEGMarkers: Sendable {
     var width = 0
     var height = 0
     var components = 0

@@ -2,7 +2,7 @@ import CPNG
 
 /// What thumbd reads from a PNG's chunks itself: the header (to refuse huge images before decoding),
 /// the EXIF orientation (`eXIf`) and the ICC profile (`iCCP`, inflated with zlib).
-struct PNGChunks {
+struct PNGChunks: Sendable {
     var width = 0
     var height = 0
     var bitDepth = 0

@@ -3,11 +3,9 @@ import CPNG
 /// PNG through libpng's simplified API: every bit depth and colour type (palette with tRNS, 16-bit,
 /// Adam7) comes out as 8-bit gray or RGBA, gamma-corrected to sRGB.
 enum PNGDecoder {
-    static func decode(_ data: UnsafeBufferPointer<UInt8>, limits: ImagingLimits) throws -> DecodedImage {
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, chunks: PNGChunks, limits: ImagingLimits) throws -> DecodedImage {
         // Our own look at the header first: a PNG declaring 30000 x 30000 is refused before libpng
         // allocates anything.
-        let chunks = PNGChunks(data)
-        guard chunks.foundHeader else { throw ImagingError(.corrupt, "the PNG has no valid IHDR header chunk") }
         try limits.checkDimensions(width: chunks.width, height: chunks.height)
 
         var image = png_image()

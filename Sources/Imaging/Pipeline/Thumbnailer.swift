@@ -49,7 +49,7 @@ public struct Thumbnailer: Sendable {
         let needWidth = geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!
         let needHeight = geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
         var start = clock.now
-        var decoded = try ImageDecoder.decode(data, minimumSize: (needWidth, needHeight), limits: limits)
+        var decoded = try ImageDecoder.decode(data, header: header, minimumSize: (needWidth, needHeight), limits: limits)
         Alpha.premultiply(&decoded.buffer)
         timings.decode += start.duration(to: clock.now)
 
