@@ -127,7 +127,7 @@ struct ThumbSubmit: AsyncParsableCommand {
     /// Waits for every output object; fails when a job reached the dead-letter queue or time ran out.
     private func wait(for jobs: [(Job, String)], seconds: Int, clients: ServiceClients, settings: Settings) async throws {
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        var pending = jobs.flatMap { job, id in JobEncoder.outputs(of: job, settings: settings).map { (output: $0, messageId: id) } }
+        var pending = jobs.flatMap { job, id in job.outputs(settings: settings).map { (output: $0, messageId: id) } }
         let dlqURL = try? await clients.queueURL(settings.deadLetterQueue ?? (ServiceClients.queueName(try settings.requireQueue()) + "-dlq"))
         let ids = Set(jobs.map(\.1))
         while !pending.isEmpty {

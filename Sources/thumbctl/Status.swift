@@ -50,7 +50,7 @@ struct DeadLetters: AsyncParsableCommand {
                 print("  body:   \(message.body.prefix(300))")
             }
             // Visible again at once: listing consumes nothing.
-            try await DeadLetters.releaseAll(clients.sqs, url, messages)
+            try await clients.sqs.changeMessageVisibility(queueUrl: url, messages: messages, visibilityTimeout: 0)
             print("\(messages.count) message(s)")
         }
     }
@@ -92,15 +92,5 @@ struct DeadLetters: AsyncParsableCommand {
             for message in fresh { seen[message.messageId] = message }
         }
         return seen.values.sorted { ($0.attributes?["SentTimestamp"] ?? "") < ($1.attributes?["SentTimestamp"] ?? "") }
-    }
-
-    static func releaseAll(_ sqs: SQSClient, _ url: String, _ messages: [SQSMessage]) async throws {
-        for start in stride(from: 0, to: messages.count, by: 10) {
-            let chunk = messages[start..<min(start + 10, messages.count)]
-            let entries = chunk.enumerated().map {
-                ChangeMessageVisibilityBatchEntry(id: "v\($0.offset)", receiptHandle: $0.element.receiptHandle, visibilityTimeout: 0)
-            }
-            _ = try await sqs.changeMessageVisibilityBatch(queueUrl: url, entries: entries)
-        }
     }
 }

@@ -28,6 +28,16 @@ public struct Job: Sendable, Equatable {
     }
 }
 
+extension Job {
+    /// Where each size's thumbnail goes: the job's output bucket, else the setting, else the source
+    /// bucket; keys from the job's template, else the setting. In the order of `sizes`.
+    public func outputs(settings: Settings) -> [(bucket: String, key: String)] {
+        let bucket = outputBucket ?? settings.outputBucket ?? self.bucket
+        let format = self.format ?? settings.format
+        return sizes.map { (bucket, KeyTemplate.render(keyTemplate ?? settings.keyTemplate, sourceKey: key, size: $0, format: format)) }
+    }
+}
+
 /// What one SQS message asks for.
 public enum JobMessage: Sendable, Equatable {
     /// Thumbnail these (one message can hold several S3 event records).

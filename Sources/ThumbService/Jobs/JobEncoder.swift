@@ -28,10 +28,4 @@ public enum JobEncoder {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Where a job's outputs will be, for `--wait`.
-    public static func outputs(of job: Job, settings: Settings) -> [(bucket: String, key: String)] {
-        let bucket = job.outputBucket ?? settings.outputBucket ?? job.bucket
-        let format = job.format ?? settings.format
-        return job.sizes.map { (bucket, KeyTemplate.render(job.keyTemplate ?? settings.keyTemplate, sourceKey: job.key, size: $0, format: format)) }
-    }
 }

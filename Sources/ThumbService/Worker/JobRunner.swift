@@ -63,8 +63,6 @@ public struct JobRunner: Sendable {
         outcome.encode = result.timings.encode
 
         start = clock.now
-        let outputBucket = job.outputBucket ?? settings.outputBucket ?? job.bucket
-        let template = job.keyTemplate ?? settings.keyTemplate
         let acl: S3CannedACL? =
             switch settings.acl {
             case .publicRead: .publicRead
@@ -72,20 +70,20 @@ public struct JobRunner: Sendable {
             case .none: nil
             }
         let metadata = ["source": "s3://\(job.bucket)/\(job.key)", "source-etag": source.info.eTag ?? ""]
-        let uploads = zip(job.sizes, result.thumbnails).map { size, thumbnail in
-            (key: KeyTemplate.render(template, sourceKey: job.key, size: size, format: format), thumbnail: thumbnail)
+        let uploads = zip(job.outputs(settings: settings), result.thumbnails).map { output, thumbnail in
+            (bucket: output.bucket, key: output.key, thumbnail: thumbnail)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for upload in uploads {
                 group.addTask {
                     do {
                         try await s3.putObject(
-                            bucket: outputBucket, key: upload.key, body: Data(upload.thumbnail.bytes),
+                            bucket: upload.bucket, key: upload.key, body: Data(upload.thumbnail.bytes),
                             options: PutObjectOptions(
                                 contentType: format.contentType, acl: acl, cacheControl: settings.cacheControl,
                                 metadata: metadata.filter { !$0.value.isEmpty }.mapValues(Self.asciiMetadata)))
                     } catch {
-                        throw JobError.fromUpload(error, bucket: outputBucket, key: upload.key)
+                        throw JobError.fromUpload(error, bucket: upload.bucket, key: upload.key)
                     }
                 }
             }
@@ -93,7 +91,7 @@ public struct JobRunner: Sendable {
         }
         outcome.upload = start.duration(to: clock.now)
         for upload in uploads {
-            outcome.outputs.append((outputBucket, upload.key, upload.thumbnail.width, upload.thumbnail.height, upload.thumbnail.bytes.count))
+            outcome.outputs.append((upload.bucket, upload.key, upload.thumbnail.width, upload.thumbnail.height, upload.thumbnail.bytes.count))
             outcome.bytesOut += upload.thumbnail.bytes.count
         }
         return outcome

@@ -73,9 +73,9 @@ public final class Worker: Sendable {
         }
         let background = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.heartbeat(shutdown: shutdown) }
-                group.addTask { await self.flushDeletes(deleter, shutdown: shutdown) }
-                group.addTask { await self.reportStats(shutdown: shutdown) }
+                group.addTask { await self.heartbeat() }
+                group.addTask { await self.flushDeletes(deleter) }
+                group.addTask { await self.reportStats() }
             }
         }
         let slots = Slots(capacity: settings.concurrency)
@@ -161,13 +161,8 @@ public final class Worker: Sendable {
     /// Makes messages visible again at once (ChangeMessageVisibility to 0).
     private func release(_ messages: [SQSMessage], reason: String) async {
         guard !messages.isEmpty else { return }
-        for chunk in stride(from: 0, to: messages.count, by: SQSClient.maxBatchEntries) {
-            let batch = messages[chunk..<min(chunk + SQSClient.maxBatchEntries, messages.count)]
-            let entries = batch.enumerated().map {
-                ChangeMessageVisibilityBatchEntry(id: "r\($0.offset)", receiptHandle: $0.element.receiptHandle, visibilityTimeout: 0)
-            }
-            _ = try? await sqs.changeMessageVisibilityBatch(queueUrl: queues.url, entries: entries)
-        }
+        // If this fails the messages still come back after their visibility timeout: nothing is lost.
+        _ = try? await sqs.changeMessageVisibility(queueUrl: queues.url, messages: messages, visibilityTimeout: 0)
         logger.info("released", metadata: ["messages": "\(messages.count)", "reason": "\(reason)"])
     }
 
@@ -270,35 +265,28 @@ public final class Worker: Sendable {
     // MARK: Background work
 
     /// Extends the visibility of every message in work a third of the way into its timeout.
-    private func heartbeat(shutdown: ShutdownSignal) async {
+    private func heartbeat() async {
         let interval = Double(max(1, settings.visibilityTimeout / 3))
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(interval))
             if Task.isCancelled { return }
-            let messages = inFlight.all
-            for chunk in stride(from: 0, to: messages.count, by: SQSClient.maxBatchEntries) {
-                let batch = messages[chunk..<min(chunk + SQSClient.maxBatchEntries, messages.count)]
-                let entries = batch.enumerated().map {
-                    ChangeMessageVisibilityBatchEntry(
-                        id: "h\($0.offset)", receiptHandle: $0.element.receiptHandle, visibilityTimeout: settings.visibilityTimeout)
-                }
-                do {
-                    _ = try await sqs.changeMessageVisibilityBatch(queueUrl: queues.url, entries: entries)
-                } catch {
-                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
-                }
+            do {
+                try await sqs.changeMessageVisibility(
+                    queueUrl: queues.url, messages: inFlight.all, visibilityTimeout: settings.visibilityTimeout)
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    private func flushDeletes(_ deleter: DeleteBatcher, shutdown: ShutdownSignal) async {
+    private func flushDeletes(_ deleter: DeleteBatcher) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             await deleter.flush()
         }
     }
 
-    private func reportStats(shutdown: ShutdownSignal) async {
+    private func reportStats() async {
         var previous = stats.withLock { $0.succeeded }
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(settings.statsInterval))
