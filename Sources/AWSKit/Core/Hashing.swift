@@ -50,7 +50,4 @@ public enum Hashing {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    /// SHA-256 of the empty string, the payload hash of every request without a body.
-    public static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 }

@@ -18,8 +18,6 @@ public struct JobError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code): \(message)" }
 
-    static func badMessage(_ code: String, _ message: String) -> JobError { JobError(code, message) }
-
     /// Classifies a failure while reading the source image.
     static func fromDownload(_ error: any Error, bucket: String, key: String) -> JobError {
         switch error {

@@ -173,11 +173,11 @@ public final class Worker: Sendable {
         let parsed: JobMessage
         do {
             parsed = try parser.parse(message.body)
-        } catch let error as JobError {
-            await deadLetter(message, error)
-            logJob(message, job: nil, outcome: nil, error: error, started: started, result: "dead_lettered")
-            return
         } catch {
+            // The parser throws only JobErrors; anything else is still a message that cannot be read.
+            let jobError = (error as? JobError) ?? JobError("unsupported_message", "\(error)")
+            await deadLetter(message, jobError)
+            logJob(message, job: nil, outcome: nil, error: jobError, started: started, result: "dead_lettered")
             return
         }
         switch parsed {
