@@ -93,6 +93,24 @@ struct CurlTransportTests {
         #expect(refused?.kind == .connection)
     }
 
+    @Test("the read timeout ends a request that receives nothing, well before its overall timeout")
+    func readTimeout() async throws {
+        let server = try PythonServer("http_peer.py")
+        defer { server.stop() }
+        let transport = CurlTransport(maxConnections: 2, readTimeout: 2)
+        let started = Date()
+        let silent = await #expect(throws: HTTPError.self) {
+            _ = try await transport.send(request(server, "GET", "/slow", query: "s=60", timeout: 120))
+        }
+        #expect(silent?.kind == .timeout)
+        #expect(silent?.isTransient == true)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 1.5 && elapsed < 30, "ended after \(elapsed) s; the read timeout is 2 s, the overall one 120 s")
+        // An answer that comes within the read timeout is not affected.
+        let response = try await transport.send(request(server, "GET", "/slow", query: "s=1", timeout: 120))
+        #expect(response.status == 200)
+    }
+
     @Test("many requests at once all complete on the transport's own threads")
     func concurrency() async throws {
         let server = try PythonServer("http_peer.py")

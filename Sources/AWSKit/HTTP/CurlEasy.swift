@@ -31,7 +31,8 @@ final class CurlEasy {
 
     /// Performs `request`, blocking the calling thread until the response is complete or fails.
     func perform(
-        _ request: HTTPRequest, connectTimeout: TimeInterval, caBundle: String? = nil, cancellation: CancellationFlag? = nil
+        _ request: HTTPRequest, connectTimeout: TimeInterval, readTimeout: TimeInterval = 60, caBundle: String? = nil,
+        cancellation: CancellationFlag? = nil
     ) throws -> HTTPResponse {
         curl_easy_reset(handle)
         let target = "\(request.method) \(request.endpoint.origin)\(request.path)"
@@ -72,6 +73,9 @@ final class CurlEasy {
                 set(ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
                 set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000)))
                 set(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout * 1000))))
+                // The read timeout: under 1 byte/s for readTimeout seconds means nothing is arriving.
+                set(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1))
+                set(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(readTimeout.rounded(.up)))))
                 // Refuse a declared Content-Length over the cap before reading any of the body;
                 // the write callback enforces it for bodies of unknown length.
                 set(ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))

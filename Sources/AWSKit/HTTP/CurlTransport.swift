@@ -7,19 +7,23 @@ import Foundation
 public final class CurlTransport: HTTPTransport {
     private let pool: BlockingThreadPool<CurlEasy>
     private let connectTimeout: TimeInterval
+    private let readTimeout: TimeInterval
 
     /// - Parameters:
     ///   - maxConnections: the most requests in flight at once (one thread and one connection each);
     ///     further requests wait for a free thread.
     ///   - connectTimeout: the time limit for the TCP and TLS handshakes of each request.
+    ///   - readTimeout: a request whose connection carries no byte for this long fails with a timeout
+    ///     (botocore's `read_timeout`, 60 s by default). It must exceed the longest SQS long poll.
     ///   - caBundle: a PEM file of trusted CAs instead of the system's; defaults to `AWS_CA_BUNDLE`,
     ///     as the AWS SDKs read it.
     public init(
-        maxConnections: Int = 16, connectTimeout: TimeInterval = 5,
+        maxConnections: Int = 16, connectTimeout: TimeInterval = 5, readTimeout: TimeInterval = 60,
         caBundle: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"]
     ) {
         pool = BlockingThreadPool(name: "curl", maxThreads: maxConnections) { CurlEasy() }
         self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
         self.caBundle = caBundle.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -27,6 +31,7 @@ public final class CurlTransport: HTTPTransport {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let connectTimeout = self.connectTimeout
+        let readTimeout = self.readTimeout
         let caBundle = self.caBundle
         let cancellation = CancellationFlag()
         return try await withTaskCancellationHandler {
@@ -34,7 +39,9 @@ public final class CurlTransport: HTTPTransport {
                 pool.submit { easy in
                     continuation.resume(
                         with: Result {
-                            try easy.perform(request, connectTimeout: connectTimeout, caBundle: caBundle, cancellation: cancellation)
+                            try easy.perform(
+                                request, connectTimeout: connectTimeout, readTimeout: readTimeout, caBundle: caBundle,
+                                cancellation: cancellation)
                         })
                 }
             }
