@@ -77,6 +77,29 @@ struct BadInputTests {
         }
     }
 
+    @Test("a PNG chunk claiming 2 GB is a truncated file, found before libpng allocates the 2 GB")
+    func hugeChunk() throws {
+        let png = try Fixtures.bytes(try Fixtures.named("png-rgb8"))
+        // After the signature and IHDR (8 + 25 bytes): a tEXt chunk that claims 0x7FFFFFF0 bytes.
+        let claim: [UInt8] = [0x7F, 0xFF, 0xFF, 0xF0] + Array("tEXtcomment".utf8)
+        let hostile = Array(png[..<33]) + claim + Array(png[33...])
+        let error = #expect(throws: ImagingError.self) { try thumbnailer.makeThumbnails(from: hostile, specs: [spec]) }
+        #expect(error?.code == .truncated)
+        // Our chunk walk refused it (libpng, given the chunk, allocates the 2 GB first: 2 GB of RSS).
+        #expect(error?.message.contains("claims 2147483632 bytes") == true)
+    }
+
+    @Test("the memory estimate adds a progressive JPEG's full-size coefficient buffer")
+    func memoryEstimate() throws {
+        // The same 97 x 61 picture, baseline and progressive: libjpeg keeps 64 two-byte coefficients per
+        // 8 x 8 block of each of 3 components for a progressive one (13 x 8 blocks), whatever the scale.
+        func estimate(_ name: String) throws -> Int {
+            let bytes = try Fixtures.bytes(try Fixtures.named(name))
+            return try bytes.withUnsafeBufferPointer { try thumbnailer.plan($0, specs: [spec]).estimatedMemoryBytes }
+        }
+        #expect(try estimate("jpeg-progressive") - estimate("jpeg-444") == 3 * 13 * 8 * 128)
+    }
+
     @Test("limits: file bytes, megapixels and output size are configurable")
     func limits() throws {
         let bytes = try Fixtures.bytes(try Fixtures.named("photo-1600"))

@@ -12,6 +12,8 @@ struct PNGChunks: Sendable {
     var iccProfile: [UInt8]?
     var hasTransparencyChunk = false
     var foundHeader = false
+    /// Set when a chunk before IEND claims more bytes than the file has left: the file ends early.
+    var overrun: String?
 
     /// The largest ICC profile accepted (real ones are a few KiB; a bomb could claim gigabytes).
     static let maxProfileBytes = 4 << 20
@@ -25,7 +27,11 @@ struct PNGChunks: Sendable {
             let length = u32(offset)
             let type = String(decoding: UnsafeBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 8)]), as: UTF8.self)
             let dataStart = offset + 8
-            guard length <= bytes.count, dataStart + length <= bytes.count else { break }
+            guard length <= bytes.count, dataStart + length <= bytes.count else {
+                // libpng would allocate what the chunk claims (up to 2 GB) before finding it missing.
+                overrun = "a \(type.filter(\.isLetter)) chunk claims \(length) bytes; only \(bytes.count - dataStart) are left"
+                break
+            }
             let data = UnsafeBufferPointer(rebasing: bytes[dataStart..<(dataStart + length)])
             switch type {
             case "IHDR" where length >= 13:

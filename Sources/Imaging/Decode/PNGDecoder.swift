@@ -7,6 +7,9 @@ enum PNGDecoder {
         // Our own look at the header first: a PNG declaring 30000 x 30000 is refused before libpng
         // allocates anything.
         try limits.checkDimensions(width: chunks.width, height: chunks.height)
+        if let overrun = chunks.overrun {
+            throw ImagingError(.truncated, "the PNG data ends early (\(overrun))")
+        }
 
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -48,6 +51,7 @@ enum PNGDecoder {
         }
         let lowered = message.lowercased()
         if lowered.contains("eof") || lowered.contains("read error") || lowered.contains("not enough") || lowered.contains("truncated")
+            || lowered.contains("beyond end of data")
             || !hasEndChunk(data)
         {
             return ImagingError(.truncated, "the PNG data ends early (\(message))")

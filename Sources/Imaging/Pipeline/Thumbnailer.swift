@@ -19,10 +19,10 @@ public struct Thumbnailer: Sendable {
         public let timings: ThumbnailTimings
     }
 
-    public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> Result {
+    /// Reads the header and decides everything before a pixel is decoded: limits, each output's
+    /// geometry, the decode size and the memory the work will take. Cheap: no pixel data is read.
+    public func plan(_ data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> ThumbnailPlan {
         guard !specs.isEmpty else { throw ImagingError(.invalidOptions, "no thumbnail sizes were asked for") }
-        let clock = ContinuousClock()
-        var timings = ThumbnailTimings()
         try limits.checkInput(byteCount: data.count)
         let header = try ImageDecoder.probe(data)
         try limits.checkDimensions(width: header.width, height: header.height)
@@ -43,13 +43,30 @@ public struct Thumbnailer: Sendable {
             }
             geometries.append(geometry)
         }
-
         // Decode once, shrunk on load to at least twice the largest resize (stored orientation).
         let swaps = header.orientation.swapsDimensions
-        let needWidth = geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!
-        let needHeight = geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
+        let minimum = (
+            width: geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!,
+            height: geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
+        )
+        return ThumbnailPlan(header: header, specs: specs, geometries: geometries, minimumDecodeSize: minimum)
+    }
+
+    public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> Result {
+        try makeThumbnails(from: data, plan: plan(data, specs: specs))
+    }
+
+    /// Makes the thumbnails `plan` (made from the same `data`) describes.
+    public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, plan: ThumbnailPlan) throws -> Result {
+        let clock = ContinuousClock()
+        var timings = ThumbnailTimings()
+        let header = plan.header
+        let specs = plan.specs
+        let geometries = plan.geometries
+        let upright = header.orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
+        let swaps = header.orientation.swapsDimensions
         var start = clock.now
-        var decoded = try ImageDecoder.decode(data, header: header, minimumSize: (needWidth, needHeight), limits: limits)
+        var decoded = try ImageDecoder.decode(data, header: header, minimumSize: plan.minimumDecodeSize, limits: limits)
         Alpha.premultiply(&decoded.buffer)
         timings.decode += start.duration(to: clock.now)
 
