@@ -38,7 +38,7 @@ struct Resize: ParsableCommand {
     }
 
     func run() throws {
-        tuneAllocatorForImageWork(keepLargeBlocks: true)
+        tuneAllocatorForImageWork()
         let thumbnailer = Thumbnailer(
             limits: ImagingLimits(
                 maxInputBytes: maxInputMib << 20, maxPixels: maxMegapixels * 1_000_000, maxOutputSide: maxOutputSide),

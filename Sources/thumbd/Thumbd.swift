@@ -65,7 +65,7 @@ struct Thumbd: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "thumbd")
-        tuneAllocatorForImageWork(keepLargeBlocks: false)
+        tuneAllocatorForImageWork(maxArenas: 2)
 
         let notifier = SystemdNotifier()
         let clients: ServiceClients

@@ -97,6 +97,8 @@ struct JobMessageParserTests {
         #expect(code(#"{"Type": "Notification", "Message": 5}"#) == "invalid_field")
         #expect(code(#"{"bucket": "bkt", "key": "k", "pad": "\#(String(repeating: "x", count: 300_000))"}"#) == "message_too_large")
         #expect(code(String(decoding: [0x7B, 0xFF, 0xFE, 0x7D], as: UTF8.self)) == "bad_json")
+        // An S3 event key whose percent-encoding is not UTF-8 names no object.
+        #expect(code(#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"src"},"object":{"key":"bad%FF.jpg"}}}]}"#) == "invalid_key")
     }
 
     @Test("output keys from the template; the recursion guard recognises thumbnails")
@@ -159,7 +161,7 @@ struct SettingsTests {
     func invalid() {
         for (key, value) in [("THUMBD_QUALITY", "101"), ("THUMBD_CONCURRENCY", "lots"), ("THUMBD_ACL", "public"), ("THUMBD_FORMAT", "gif"),
                              ("THUMBD_SIZES", "big"), ("THUMBD_BACKGROUND", "white"), ("THUMBD_OUTPUT_KEY_TEMPLATE", "{dir}{oops}"),
-                             ("THUMBD_WAIT_TIME", "30")] {
+                             ("THUMBD_WAIT_TIME", "30"), ("THUMBD_READ_TIMEOUT", "20"), ("THUMBD_DECODE_MEMORY_MB", "1")] {
             let error = #expect(throws: Settings.InvalidSetting.self) { try Settings(Settings.Source(environment: [key: value])) }
             #expect(error?.key == key)
         }

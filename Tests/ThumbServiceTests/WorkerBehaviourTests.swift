@@ -22,10 +22,14 @@ struct WorkerBehaviourTests {
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 4 && jobs.allSatisfy { $0["result"] == "ok" })
         #expect(jobs.allSatisfy { Double($0["download_ms"] ?? "0") ?? 0 >= 1500 }, "every download went through the delay")
-        let stats = try JSONDecoder().decode([String: Int].self, from: try await Moto.transport.send(
+        struct ProxyStats: Decodable {
+            let gets: Int
+            let max_concurrent_gets: Int
+        }
+        let stats = try JSONDecoder().decode(ProxyStats.self, from: try await Moto.transport.send(
             HTTPRequest(method: "GET", endpoint: Endpoint(url: proxy.url)!, path: "/_proxy/stats")).body)
-        #expect(stats["gets"] == 4)
-        #expect(stats["max_concurrent_gets"] == 4, "the four downloads overlapped: \(stats)")
+        #expect(stats.gets == 4)
+        #expect(stats.max_concurrent_gets == 4, "the four downloads overlapped: \(stats)")
     }
 
     @Test("the same job done twice writes the same outputs")

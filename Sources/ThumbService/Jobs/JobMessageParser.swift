@@ -76,7 +76,9 @@ public struct JobMessageParser: Sendable {
                 throw JobError("missing_field", "an S3 event record has no s3.bucket.name or s3.object.key")
             }
             // S3 event keys are form-URL-encoded: `+` is a space.
-            let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? rawKey
+            guard let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                throw JobError("invalid_key", "the event's key \"\(rawKey.prefix(80))\" is not percent-encoded UTF-8")
+            }
             var job = Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes)
             job.fromS3Event = true
             jobs.append(job)

@@ -67,6 +67,10 @@ public struct Settings: Sendable {
     public var jobTimeout: Int
     public var maxReceiveCount: Int
     public var limits: ImagingLimits
+    /// The most memory decodes in flight may take together (admission control), in bytes.
+    public var decodeMemoryBytes: Int
+    /// A request that receives nothing for this long fails and is retried; above the long-poll wait.
+    public var readTimeout: Int
     public var background: (UInt8, UInt8, UInt8)
     public var logFormat: LogFormat
     public var statsInterval: Int
@@ -77,7 +81,7 @@ public struct Settings: Sendable {
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
         "THUMBD_QUALITY", "THUMBD_CONCURRENCY", "THUMBD_ACL", "THUMBD_CACHE_CONTROL", "THUMBD_VISIBILITY_TIMEOUT",
-        "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
+        "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB", "THUMBD_DECODE_MEMORY_MB", "THUMBD_READ_TIMEOUT",
         "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
         "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE",
     ]
@@ -121,6 +125,13 @@ public struct Settings: Sendable {
         limits = ImagingLimits(
             maxInputBytes: try int("THUMBD_MAX_INPUT_MB", 64, 1...4096) << 20,
             maxPixels: try int("THUMBD_MAX_MEGAPIXELS", 100, 1...10000) * 1_000_000, maxOutputSide: maxOutputSide)
+        decodeMemoryBytes = try int("THUMBD_DECODE_MEMORY_MB", 1024, 16...1_048_576) << 20
+        readTimeout = try int("THUMBD_READ_TIMEOUT", 60, 2...3600)
+        guard readTimeout > waitTimeSeconds else {
+            throw InvalidSetting(
+                key: "THUMBD_READ_TIMEOUT",
+                message: "must be longer than THUMBD_WAIT_TIME (\(waitTimeSeconds) s): a long poll sends nothing while it waits")
+        }
         do {
             sizes = try SizeRequest.parseList(string("THUMBD_SIZES") ?? "400x400", maxSide: maxOutputSide)
         } catch let error as JobError {
@@ -153,6 +164,7 @@ public struct Settings: Sendable {
             "quality": "\(quality)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout": "\(visibilityTimeout)",
             "wait_time": "\(waitTimeSeconds)", "drain_timeout": "\(drainTimeout)", "job_timeout": "\(jobTimeout)",
             "max_input_bytes": "\(limits.maxInputBytes)", "max_pixels": "\(limits.maxPixels)",
+            "decode_memory_bytes": "\(decodeMemoryBytes)", "read_timeout": "\(readTimeout)",
             "endpoint": endpointURL ?? "aws",
         ]
     }

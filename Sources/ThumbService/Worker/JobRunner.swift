@@ -9,11 +9,13 @@ public struct JobRunner: Sendable {
     public let s3: S3Client
     public let settings: Settings
     let pool: BlockingThreadPool<Void>
+    let memory: DecodeMemoryBudget
 
     public init(s3: S3Client, settings: Settings) {
         self.s3 = s3
         self.settings = settings
         pool = BlockingThreadPool(name: "thumbnail", maxThreads: settings.concurrency) { () }
+        memory = DecodeMemoryBudget(capacity: settings.decodeMemoryBytes)
     }
 
     /// What a finished job produced and how long each stage took.
@@ -50,13 +52,26 @@ public struct JobRunner: Sendable {
         let body = source.body
         let result: Thumbnailer.Result
         do {
-            result = try await pool.run { _ in
-                try body.withUnsafeBytes { raw in
-                    try thumbnailer.makeThumbnails(from: raw.bindMemory(to: UInt8.self), specs: specs)
-                }
+            let plan = try await pool.run { _ in
+                try body.withUnsafeBytes { try thumbnailer.plan($0.bindMemory(to: UInt8.self), specs: specs) }
             }
+            let bytes = plan.estimatedMemoryBytes
+            try await memory.reserve(bytes)
+            do {
+                result = try await pool.run { _ in
+                    try body.withUnsafeBytes { try thumbnailer.makeThumbnails(from: $0.bindMemory(to: UInt8.self), plan: plan) }
+                }
+            } catch {
+                await memory.release(bytes)
+                throw error
+            }
+            await memory.release(bytes)
         } catch let error as ImagingError {
             throw JobError.fromImaging(error)
+        } catch let error as DecodeMemoryBudget.OverBudget {
+            throw JobError(
+                "over_memory_budget",
+                "decoding this image takes about \(error.bytes >> 20) MB, over the \(error.capacity >> 20) MB of THUMBD_DECODE_MEMORY_MB")
         }
         outcome.decode = result.timings.decode
         outcome.resize = result.timings.resize

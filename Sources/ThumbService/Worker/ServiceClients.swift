@@ -13,7 +13,7 @@ public struct ServiceClients: Sendable {
         source: Settings.Source, settings: Settings, maxConnections: Int = 32, logger: Logger = Logger(label: "thumbd.aws")
     ) async throws -> ServiceClients {
         let environment = source.awsEnvironment
-        let transport = CurlTransport(maxConnections: maxConnections)
+        let transport = CurlTransport(maxConnections: maxConnections, readTimeout: TimeInterval(settings.readTimeout))
         let files = SharedConfigFiles(environment: environment)
         let metadata = InstanceMetadataClient(environment: environment, transport: transport)
         guard let region = await RegionResolver.resolve(environment: environment, files: files, metadata: metadata) else {
