@@ -9,7 +9,9 @@
 #   - scripts/lib/chaos_run.py kills thumbd with SIGKILL --kills times and stops it with SIGTERM
 #     --terms times at random moments while it works, restarting it each time, until the queue is empty;
 #   - scripts/lib/chaos_check.py checks the invariant: every job has all its outputs (decoding, right
-#     size and type, public-read) or is in the DLQ with the right code; nothing lost, nothing corrupt.
+#     size and type, public-read) or is in the DLQ with the right code; nothing lost, nothing corrupt;
+#   - then scripts/lib/chaos_sabotage.py deletes an output, truncates another and deletes a dead letter,
+#     and the checker must report exactly that (lost 2, corrupt 1): a checker that cannot fail fails.
 # Reports go to .chaos/ (report.json holds every figure).
 #
 #   scripts/chaos.sh [--jobs 200] [--kills 5] [--terms 2] [--fault-rate 0.1] [--seed 1] [--timeout 280] [--debug]
@@ -54,7 +56,14 @@ AWS_ENDPOINT_URL="$MOTO_URL" THUMBD_QUEUE=$queue THUMBD_OUTPUT_BUCKET=chaos-out 
     "$bin/thumbctl" setup --visibility-timeout 10 >/dev/null
 
 echo "==> $jobs jobs"
-(cd scripts/lib && python3 chaos_jobs.py "$MOTO_URL" $queue chaos-src chaos-out "$jobs" "$seed" "../../$out/manifest.json")
+(cd scripts/lib && python3 chaos_jobs.py "$MOTO_URL" $queue chaos-src chaos-out "$jobs" "$seed" "../../$out/manifest.json" \
+    300 "../../$out/fed") &
+feeder=$!
+THUMBD_STARTED_PIDS+=($feeder)
+until [ -s "$out/manifest.json" ]; do
+    kill -0 $feeder 2>/dev/null || { echo "chaos_jobs.py failed" >&2; exit 1; }
+    sleep 0.2
+done
 
 port_file="$out/proxy.port"
 python3 Tests/peers/fault_proxy.py "$MOTO_URL" --fault-rate "$rate" --slow-seconds 8 --seed "$seed" >"$port_file" 2>"$out/proxy.log" &
@@ -71,8 +80,19 @@ export THUMBD_QUEUE=$queue THUMBD_OUTPUT_BUCKET=chaos-out THUMBD_CONCURRENCY=2 T
     THUMBD_SIZES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_sizes"])' "$out/manifest.json")
 status=0
 python3 scripts/lib/chaos_run.py "$bin/thumbd" "$proxy" "$MOTO_URL" $queue "$kills" "$terms" "$seed" "$timeout" \
-    "$out/thumbd.log" "$out/run.json" || status=1
+    "$out/thumbd.log" "$out/run.json" "$out/fed" || status=1
 python3 scripts/lib/chaos_check.py "$MOTO_URL" "$out/manifest.json" "$out/check.json" || status=1
+# The checker must be able to fail: lose and corrupt on purpose, and it must see exactly that.
+echo "==> checking the checker"
+python3 scripts/lib/chaos_sabotage.py "$MOTO_URL" "$out/manifest.json"
+python3 scripts/lib/chaos_check.py "$MOTO_URL" "$out/manifest.json" "$out/check-sabotaged.json" >/dev/null || true
+python3 - "$out/check-sabotaged.json" <<'PY' || status=1
+import json, sys
+report = json.load(open(sys.argv[1]))
+found = (report["lost"], report["corrupt"])
+print(f"the checker found lost {found[0]}, corrupt {found[1]} after the sabotage (expected 2, 1)")
+sys.exit(0 if found == (2, 1) else 1)
+PY
 python3 - "$out" "$jobs" "$rate" <<'PY'
 import json, sys
 out, jobs, rate = sys.argv[1:]

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Resource hygiene: runs N jobs (default 10,000) through one thumbd (release build) against
-# moto_server on 127.0.0.1 and watches its RSS and open file descriptors (scripts/lib/soak_monitor.py).
+# Resource hygiene: feeds N jobs (default 10,000) to one thumbd (release build) through moto_server on
+# 127.0.0.1 and watches its RSS and open file descriptors (scripts/lib/soak_monitor.py).
 # Passes when RSS after the last job is within 10% (or 20 MB) of RSS after the first tenth and the
 # fds count is the same. The photos are the chaos run's valid sources (JPEG baseline, progressive,
-# EXIF-rotated, grey, tiny; PNG with alpha, palette), 2 sizes each.
+# EXIF-rotated, grey, tiny; PNG with alpha, palette), 400x400.
 #
 #   scripts/soak.sh [--jobs 10000]
 set -euo pipefail
@@ -39,14 +39,14 @@ photos=("$out"/photos/*)
 keys=()
 for photo in "${photos[@]}"; do keys+=("$(basename "$photo")"); done
 python3 scripts/lib/enqueue.py upload soak-photos "${photos[@]}"
-echo "==> enqueueing $jobs jobs"
-python3 scripts/lib/enqueue.py jobs "$MOTO_URL/123456789012/soak" soak-photos "$jobs" fit "${keys[@]}"
-echo "==> thumbd (concurrency $(nproc)), sampled every second"
+echo "==> thumbd (concurrency $(nproc)), fed $jobs jobs (at most 100 queued), sampled every second"
 THUMBD_QUEUE=soak THUMBD_OUTPUT_BUCKET=soak-out THUMBD_WAIT_TIME=1 THUMBD_LOG_FORMAT=json \
-    "$bin/thumbd" --exit-when-idle 5 >"$out/thumbd.log" &
+    "$bin/thumbd" >"$out/thumbd.log" &
 pid=$!
 status=0
-python3 scripts/lib/soak_monitor.py "$pid" "$MOTO_URL" "$MOTO_URL/123456789012/soak" "$jobs" "$out/report.json" || status=1
+python3 scripts/lib/soak_monitor.py "$pid" "$MOTO_URL" "$MOTO_URL/123456789012/soak" "$jobs" soak-photos \
+    "$out/report.json" "${keys[@]}" || status=1
+kill -TERM "$pid"
 wait "$pid" || status=1
 failed=$(grep -c '"result":"retry"\|"result":"dead_lettered"' "$out/thumbd.log" || true)
 echo "==> jobs that failed: $failed"

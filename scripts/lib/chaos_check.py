@@ -21,8 +21,9 @@ ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
 def dead_letters(sqs, dlq_url):
-    """Every message in the DLQ, read without consuming: body -> [error codes] (one per copy)."""
-    found, empty = {}, 0
+    """Every message in the DLQ, read without consuming (each is made visible again at the end, so the
+    check can be repeated): body -> [error codes] (one per copy)."""
+    found, handles, empty = {}, [], 0
     while empty < 3:
         response = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=600,
                                        MessageAttributeNames=["All"], WaitTimeSeconds=0)
@@ -31,6 +32,11 @@ def dead_letters(sqs, dlq_url):
         for message in messages:
             code = message.get("MessageAttributes", {}).get("thumbd.error_code", {}).get("StringValue")
             found.setdefault(message["MessageId"], (message["Body"], code or "(moved by the redrive policy)"))
+            handles.append(message["ReceiptHandle"])
+    for start in range(0, len(handles), 10):
+        sqs.change_message_visibility_batch(QueueUrl=dlq_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+            for i, handle in enumerate(handles[start:start + 10])])
     by_body = collections.defaultdict(list)
     for body, code in found.values():
         by_body[body].append(code)

@@ -1,8 +1,10 @@
 """Makes the chaos run's jobs: uploads a source object per job to S3 (moto, directly, not through the
-fault proxy), sends the messages to the queue, and writes the manifest the checker reads: for every
-job its message body and either the outputs it must produce or the error code it must die with.
+fault proxy), writes the manifest the checker reads (for every job its message body and either the
+outputs it must produce or the error code it must die with), then sends the messages, keeping at
+most DEPTH in the queue (moto's SendMessage slows down linearly with the queue's length), and
+creates FED_FILE once all are sent.
 
-  chaos_jobs.py MOTO_URL QUEUE_NAME SOURCE_BUCKET OUTPUT_BUCKET JOBS SEED MANIFEST
+  chaos_jobs.py MOTO_URL QUEUE_NAME SOURCE_BUCKET OUTPUT_BUCKET JOBS SEED MANIFEST DEPTH FED_FILE
 
 About 1 job in 12 names a hostile image (scripts/lib/hostile_images.py) and 1 in 12 is a hostile
 message; the rest are valid, in all four accepted formats, with one to three sizes in every mode.
@@ -14,6 +16,7 @@ import json
 import os
 import random
 import sys
+import time
 
 import boto3
 from PIL import Image
@@ -122,7 +125,8 @@ def valid_message(rng, bucket, key, upright, job_id):
 
 
 def main():
-    moto, queue_name, source_bucket, output_bucket, count, seed, manifest_path = sys.argv[1:]
+    moto, queue_name, source_bucket, output_bucket, count, seed, manifest_path, depth, fed_file = sys.argv[1:]
+    depth = int(depth)
     count, rng = int(count), random.Random(int(seed))
     s3 = boto3.client("s3", endpoint_url=moto)
     sqs = boto3.client("sqs", endpoint_url=moto)
@@ -153,24 +157,38 @@ def main():
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda item: s3.put_object(Bucket=source_bucket, Key=item[0], Body=item[1]), uploads))
-    batch = []
-    for job in jobs:
-        if len(job["body"]) > 200_000:
-            sqs.send_message(QueueUrl=queue_url, MessageBody=job["body"])
-            continue
-        batch.append({"Id": str(len(batch)), "MessageBody": job["body"]})
-        if len(batch) == 10 or sum(len(entry["MessageBody"]) for entry in batch) > 150_000:
-            sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
-            batch = []
-    if batch:
-        sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
-    with open(manifest_path, "w") as f:
+    with open(manifest_path + ".part", "w") as f:
         json.dump({"queue": queue_name, "source_bucket": source_bucket, "output_bucket": output_bucket,
                    "event_sizes": EVENT_SIZES_SETTING, "jobs": jobs}, f)
+    os.rename(manifest_path + ".part", manifest_path)
     valid = sum(job["expect"] == "outputs" for job in jobs)
-    print(f"{count} jobs enqueued: {valid} valid, {count - valid} hostile "
+    print(f"{count} jobs: {valid} valid, {count - valid} hostile "
           f"({sum(job['source'] == 'message' for job in jobs)} messages, "
-          f"{sum(job['expect'] == 'dlq' and job['source'] != 'message' for job in jobs)} images)")
+          f"{sum(job['expect'] == 'dlq' and job['source'] != 'message' for job in jobs)} images); "
+          f"sending them, at most {depth} in the queue at once", flush=True)
+
+    def queued():
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    pending = list(jobs)
+    while pending:
+        room = depth - queued()
+        if room < 10:
+            time.sleep(0.5)
+            continue
+        while pending and room >= 10:
+            batch, size = [], 0
+            while pending and len(batch) < 10 and size + len(pending[0]["body"]) <= 200_000:
+                size += len(pending[0]["body"])
+                batch.append({"Id": str(len(batch)), "MessageBody": pending.pop(0)["body"]})
+            if not batch:  # one message over 200 KB: on its own
+                sqs.send_message(QueueUrl=queue_url, MessageBody=pending.pop(0)["body"])
+                room -= 1
+                continue
+            sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
+            room -= len(batch)
+    open(fed_file, "w").close()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The crash loop of a chaos run: runs thumbd (its settings come from the environment) against the
 fault proxy, kills it with SIGKILL and stops it with SIGTERM at random moments while it works,
 restarts it each time (as systemd's Restart=always would), and ends once the queue is empty. Records
-thumbd's peak RSS and open file descriptors from /proc.
+thumbd's peak RSS and open file descriptors from /proc. The queue counts as done once FED_FILE exists
+(every message was sent) and the queue is empty.
 
-  chaos_run.py THUMBD PROXY_URL MOTO_URL QUEUE_NAME KILLS TERMS SEED TIMEOUT LOG REPORT_JSON
+  chaos_run.py THUMBD PROXY_URL MOTO_URL QUEUE_NAME KILLS TERMS SEED TIMEOUT LOG REPORT_JSON FED_FILE
 
 A SIGTERM must end thumbd with status 0 within its drain timeout plus one long poll; anything else
 is a failure. A start that fails (the proxy can fault the start-up calls too) is retried after 1 s.
@@ -38,7 +39,7 @@ def proc_status(pid):
 
 
 def main():
-    thumbd, proxy, moto, queue_name, kills, terms, seed, timeout, log_path, report_path = sys.argv[1:]
+    thumbd, proxy, moto, queue_name, kills, terms, seed, timeout, log_path, report_path, fed_file = sys.argv[1:]
     rng = random.Random(int(seed))
     events = ["kill"] * int(kills) + ["term"] * int(terms)
     rng.shuffle(events)
@@ -99,7 +100,7 @@ def main():
             process = start()
             next_event = time.time() + rng.uniform(1.5, 6)
             continue
-        if not events and time.time() - last_depth_check >= 2:
+        if not events and os.path.exists(fed_file) and time.time() - last_depth_check >= 2:
             last_depth_check = time.time()
             empty_checks = empty_checks + 1 if queue_depth(sqs, queue_url) == 0 else 0
             if empty_checks >= 2:

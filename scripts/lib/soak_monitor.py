@@ -1,9 +1,11 @@
-"""Watches a running thumbd while it works through a queue: samples its RSS and open file descriptors
-from /proc and the queue's depth from SQS, and prints them every tenth of the jobs. Ends when the
-queue is empty; judges the run: RSS after the last job within 10% (or 20 MB) of RSS after the first
-tenth, and the same fds count at both points.
+"""Feeds a running thumbd N jobs and watches it: keeps at most 100 messages in the queue (moto's
+SendMessage slows down linearly with the queue's length; a shallow queue is also what a healthy
+service has), samples thumbd's RSS and open file descriptors from /proc every second, and prints them
+every tenth of the jobs. Ends when every job was sent and the queue is empty; judges the run: RSS
+after the last job within 10% (or 20 MB) of RSS after the first tenth, and open fds (which move with
+the connections in use) never above the most seen in the first half.
 
-  soak_monitor.py PID MOTO_URL QUEUE_URL JOBS REPORT_JSON
+  soak_monitor.py PID MOTO_URL QUEUE_URL JOBS BUCKET REPORT_JSON KEY...
 """
 import json
 import os
@@ -12,7 +14,9 @@ import time
 
 import boto3
 
-pid, moto, queue_url, jobs, report_path = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+pid, moto, queue_url, jobs, bucket, report_path = (int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                                                    sys.argv[5], sys.argv[6])
+keys = sys.argv[7:]
 sqs = boto3.client("sqs", endpoint_url=moto)
 
 
@@ -22,21 +26,37 @@ def sample():
     return int(fields["VmRSS"].split()[0]) / 1024, len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def remaining():
+def queued():
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
-rows, next_mark, start = [], 0, time.time()
-print(f"{'jobs done':>10} {'seconds':>8} {'RSS MB':>8} {'fds':>5}")
+def feed(sent, room):
+    while sent < jobs and room >= 10:
+        entries = [{"Id": str(i), "MessageBody": json.dumps({"bucket": bucket, "key": keys[(sent + i) % len(keys)],
+                                                            "width": 400, "height": 400})}
+                   for i in range(min(10, jobs - sent))]
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        sent += len(entries)
+        room -= len(entries)
+    return sent
+
+
+rows, sent, next_mark, start, most_fds = [], 0, 0, time.time(), 0
+print(f"{'jobs done':>10} {'seconds':>8} {'RSS MB':>8} {'most fds':>9}")
 while True:
-    done = jobs - remaining()
+    depth = queued()
+    sent = feed(sent, 100 - depth)
+    done = sent - queued()
     rss, fds = sample()
-    if done >= next_mark or done >= jobs:
-        rows.append({"jobs_done": done, "seconds": round(time.time() - start, 1), "rss_mb": round(rss, 1), "fds": fds})
-        print(f"{done:>10} {rows[-1]['seconds']:>8} {rss:>8.1f} {fds:>5}", flush=True)
+    most_fds = max(most_fds, fds)
+    if done >= next_mark or (sent == jobs and done >= jobs):
+        rows.append({"jobs_done": done, "seconds": round(time.time() - start, 1), "rss_mb": round(rss, 1),
+                     "most_fds": most_fds})
+        print(f"{done:>10} {rows[-1]['seconds']:>8} {rss:>8.1f} {most_fds:>9}", flush=True)
+        most_fds = 0
         next_mark = (done // (jobs // 10) + 1) * (jobs // 10)
-    if done >= jobs:
+    if sent == jobs and done >= jobs:
         break
     time.sleep(1)
 
@@ -44,12 +64,14 @@ baseline = next(row for row in rows if row["jobs_done"] >= jobs // 10)
 last = rows[-1]
 growth = last["rss_mb"] - baseline["rss_mb"]
 flat = growth <= max(20, baseline["rss_mb"] * 0.10)
-same_fds = last["fds"] == baseline["fds"]
-report = {"jobs": jobs, "samples": rows, "rss_growth_mb": round(growth, 1), "rss_flat": flat, "fds_constant": same_fds,
+first_half = max(row["most_fds"] for row in rows if row["jobs_done"] <= jobs // 2)
+second_half = max(row["most_fds"] for row in rows if row["jobs_done"] > jobs // 2)
+same_fds = second_half <= first_half
+report = {"jobs": jobs, "samples": rows, "rss_growth_mb": round(growth, 1), "rss_flat": flat, "fds_bounded": same_fds, "most_fds_first_half": first_half, "most_fds_second_half": second_half,
           "peak_rss_mb": max(row["rss_mb"] for row in rows), "jobs_per_second": round(jobs / (time.time() - start), 1)}
 with open(report_path, "w") as f:
     json.dump(report, f, indent=2)
 print(f"RSS after {baseline['jobs_done']} jobs {baseline['rss_mb']} MB, after {last['jobs_done']} {last['rss_mb']} MB "
-      f"({growth:+.1f} MB): {'flat' if flat else 'GROWING'}; fds {baseline['fds']} -> {last['fds']}: "
-      f"{'constant' if same_fds else 'CHANGED'}")
+      f"({growth:+.1f} MB): {'flat' if flat else 'GROWING'}; most open fds {first_half} in the first half, "
+      f"{second_half} in the second: {'bounded' if same_fds else 'GROWING'}")
 sys.exit(0 if flat and same_fds else 1)
