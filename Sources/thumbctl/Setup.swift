@@ -63,6 +63,14 @@ struct Teardown: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, clients) = try await options.load()
+        // Refuse before deleting anything: a half-done teardown is worse than none.
+        var bucketHoldsObjects = false
+        if let bucket = settings.outputBucket {
+            bucketHoldsObjects = try await !clients.s3.listObjectsV2(bucket: bucket, maxKeys: 1).objects.isEmpty
+        }
+        if bucketHoldsObjects && !force {
+            throw ValidationError("the bucket \(settings.outputBucket!) holds objects: run again with --force to delete them and it")
+        }
         for name in [try settings.requireQueue(), try settings.deadLetterQueueName()] {
             do {
                 let url = try await clients.queueURL(name)
@@ -73,11 +81,7 @@ struct Teardown: AsyncParsableCommand {
             }
         }
         guard let bucket = settings.outputBucket else { return }
-        let first = try await clients.s3.listObjectsV2(bucket: bucket, maxKeys: 1000)
-        if !first.objects.isEmpty {
-            guard force else {
-                throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
-            }
+        if bucketHoldsObjects {
             var keys: [String] = []
             for try await object in clients.s3.listAllObjects(bucket: bucket) {
                 keys.append(object.key)
