@@ -54,6 +54,7 @@ public final class BlockingThreadPool<Resource>: @unchecked Sendable {
             while head == queue.count { condition.wait() }
             idleCount -= 1
             let work = queue[head]
+            queue[head] = { _ in }  // let go of what the closure captured (a request, an image) now
             head += 1
             if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)

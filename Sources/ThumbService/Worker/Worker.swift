@@ -79,7 +79,9 @@ public final class Worker: Sendable {
             }
         }
         let slots = Slots(capacity: settings.concurrency)
-        await withTaskGroup(of: Void.self) { jobs in
+        // A discarding group: a plain TaskGroup keeps every finished child until someone calls next(),
+        // which grew the daemon by ~7 KB a job (scripts/soak.sh found it).
+        await withDiscardingTaskGroup { jobs in
             while !shutdown.isTriggered {
                 lastLoop.withLock { $0 = .now }
                 await slots.waitForFree(shutdown: shutdown) { self.lastLoop.withLock { $0 = .now } }
@@ -117,7 +119,7 @@ public final class Worker: Sendable {
 
     /// Waits up to the drain timeout for jobs in work; whatever is left is cancelled and its
     /// messages made visible again at once, for another worker.
-    private func drain(jobs: inout TaskGroup<Void>) async {
+    private func drain(jobs: inout DiscardingTaskGroup) async {
         if inFlight.count > 0 {
             logger.info("draining", metadata: ["in_flight": "\(inFlight.count)", "drain_timeout_s": "\(settings.drainTimeout)"])
         }
@@ -130,7 +132,7 @@ public final class Worker: Sendable {
             await release(unfinished, reason: "drain timeout")
             jobs.cancelAll()
         }
-        await jobs.waitForAll()
+        // The group's end waits for the cancelled jobs.
     }
 
     private func receive(max count: Int, shutdown: ShutdownSignal) async -> [SQSMessage] {
