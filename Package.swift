@@ -36,11 +36,12 @@ let package = Package(
         .systemLibrary(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // JPEG and PNG in and out, our own SIMD resampler, EXIF orientation and ICC colour.
         .target(
             name: "Imaging",
-            dependencies: ["CTurboJPEG", "CPNG", "CLCMS"]),
+            dependencies: ["CTurboJPEG", "CPNG", "CLCMS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
 
         .target(
             name: "AWSKit",

@@ -101,6 +101,30 @@ struct JobMessageParserTests {
         #expect(code(#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"src"},"object":{"key":"bad%FF.jpg"}}}]}"#) == "invalid_key")
     }
 
+    @Test("a wrong type in any field of either format is invalid_field", arguments: [
+        "bucket", "key", "width", "height", "mode", "sizes", "output_bucket", "output_key_template", "format", "quality", "id",
+    ])
+    func wrongTypes(field: String) throws {
+        let valid: [String: Any] = [
+            "bucket": "bkt", "key": "a/b.jpg", "width": 40, "height": 40, "mode": "fill", "output_bucket": "out",
+            "output_key_template": "{dir}{name}.{ext}", "format": "png", "quality": 80, "id": "job-1",
+        ]
+        let numeric = ["width", "height", "quality"].contains(field)
+        let wrongValues: [Any] = [["a list"], ["an": "object"], true] + (numeric ? ["40", 1.5] : [7])
+        for wrong in wrongValues {
+            var object = valid
+            if field == "sizes" {
+                object["sizes"] = wrong  // ["a list"] is a list whose entry is not a size object
+                object.removeValue(forKey: "width")
+                object.removeValue(forKey: "height")
+            } else {
+                object[field] = wrong
+            }
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            #expect(code(body) == "invalid_field", "\(field) = \(wrong)")
+        }
+    }
+
     @Test("output keys from the template; the recursion guard recognises thumbnails")
     func keyTemplate() throws {
         let template = Settings.defaultKeyTemplate

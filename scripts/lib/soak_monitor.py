@@ -23,7 +23,7 @@ sqs = boto3.client("sqs", endpoint_url=moto)
 def sample():
     with open(f"/proc/{pid}/status") as f:
         fields = dict(line.split(":", 1) for line in f if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, len(os.listdir(f"/proc/{pid}/fd"))
+    return int(fields["VmRSS"].split()[0]) / 1024, len(os.listdir(f"/proc/{pid}/fd")), int(fields["Threads"])
 
 
 def queued():
@@ -43,17 +43,17 @@ def feed(sent, room):
 
 
 rows, sent, next_mark, start, most_fds = [], 0, 0, time.time(), 0
-print(f"{'jobs done':>10} {'seconds':>8} {'RSS MB':>8} {'most fds':>9}")
+print(f"{'jobs done':>10} {'seconds':>8} {'RSS MB':>8} {'most fds':>9} {'threads':>8}")
 while True:
     depth = queued()
     sent = feed(sent, 100 - depth)
     done = sent - queued()
-    rss, fds = sample()
+    rss, fds, threads = sample()
     most_fds = max(most_fds, fds)
     if done >= next_mark or (sent == jobs and done >= jobs):
         rows.append({"jobs_done": done, "seconds": round(time.time() - start, 1), "rss_mb": round(rss, 1),
-                     "most_fds": most_fds})
-        print(f"{done:>10} {rows[-1]['seconds']:>8} {rss:>8.1f} {most_fds:>9}", flush=True)
+                     "most_fds": most_fds, "threads": threads})
+        print(f"{done:>10} {rows[-1]['seconds']:>8} {rss:>8.1f} {most_fds:>9} {threads:>8}", flush=True)
         most_fds = 0
         next_mark = (done // (jobs // 10) + 1) * (jobs // 10)
     if sent == jobs and done >= jobs:

@@ -1,5 +1,9 @@
 import Foundation
 
+#if os(Linux)
+    import CMalloc
+#endif
+
 /// Keeps freed blocks in the heap for the next image instead of returning them to the kernel: every
 /// thumbnail allocates buffers of similar sizes (libjpeg's whole-image coefficient buffer of a
 /// progressive JPEG is 88 MB at 5120 x 2880), and fresh pages from mmap cost a page fault and a
@@ -11,23 +15,40 @@ import Foundation
 ///   image's buffers over all of them. `nil` leaves glibc's default (right for one thread).
 public func tuneAllocatorForImageWork(maxArenas: Int? = nil) {
     #if os(Linux)
-        // glibc's <malloc.h> is not in Swift's Glibc module: the parameter numbers are its ABI.
-        let trimThreshold: Int32 = -1
-        let mmapThreshold: Int32 = -3
-        let mmapMax: Int32 = -4
-        let arenaMax: Int32 = -8
         // 32 MiB is the largest mmap threshold glibc accepts on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX);
-        // with no mmap at all (mmapMax 0), larger blocks come from the heap too.
-        _ = glibcMallopt(mmapThreshold, 32 << 20)
-        _ = glibcMallopt(mmapMax, 0)
-        _ = glibcMallopt(trimThreshold, 256 << 20)
+        // with no mmap at all (M_MMAP_MAX 0), larger blocks come from the heap too.
+        _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        _ = mallopt(M_MMAP_MAX, 0)
+        _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
         if let maxArenas {
-            _ = glibcMallopt(arenaMax, Int32(maxArenas))
+            _ = mallopt(M_ARENA_MAX, Int32(maxArenas))
         }
     #endif
 }
 
-#if os(Linux)
-    @_silgen_name("mallopt")
-    private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
+/// Gives the kernel back the heap's free pages (glibc's `malloc_trim`, which also releases free pages
+/// inside the heap, not only at its top). A long-running process calls it now and then: with large
+/// blocks kept in the heap, the free space between live blocks otherwise stays resident, and RSS
+/// crept up by ~0.5 KB a job over 10,000 jobs while the live heap stayed flat (a tcmalloc heap
+/// profile showed no growth).
+public func releaseFreeHeapMemory() {
+    #if os(Linux)
+        _ = malloc_trim(0)
+    #endif
+}
+
+/// What the C heap holds: bytes in use by live allocations, and bytes the heap has taken from the
+/// kernel (in use + free but kept). A leak grows the first; fragmentation only the second.
+public struct HeapStatistics: Sendable {
+    public let inUseBytes: Int
+    public let heapBytes: Int
+
+    public static func current() -> HeapStatistics? {
+        #if os(Linux)
+            let info = mallinfo2()
+            return HeapStatistics(inUseBytes: Int(info.uordblks + info.hblkhd), heapBytes: Int(info.arena + info.hblkhd))
+        #else
+            return nil
+        #endif
+    }
+}

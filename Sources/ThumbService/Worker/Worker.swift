@@ -76,6 +76,7 @@ public final class Worker: Sendable {
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.flushDeletes(deleter) }
                 group.addTask { await self.reportStats() }
+                group.addTask { await Self.trimHeapPeriodically() }
             }
         }
         let slots = Slots(capacity: settings.concurrency)
@@ -288,19 +289,30 @@ public final class Worker: Sendable {
         }
     }
 
+    /// Every 30 s, gives the kernel back the heap's free pages (see `releaseFreeHeapMemory`).
+    private static func trimHeapPeriodically() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(30))
+            releaseFreeHeapMemory()
+        }
+    }
+
     private func reportStats() async {
         var previous = stats.withLock { $0.succeeded }
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(settings.statsInterval))
             if Task.isCancelled { return }
             let now = stats.withLock { $0 }
-            logger.info(
-                "stats",
-                metadata: [
-                    "jobs.ok": "\(now.succeeded)", "jobs.dead_lettered": "\(now.deadLettered)", "jobs.retried": "\(now.retried)",
-                    "messages.ignored": "\(now.ignored)", "messages.received": "\(now.received)", "in_flight": "\(inFlight.count)",
-                    "jobs_per_s": "\(String(format: "%.2f", Double(now.succeeded - previous) / Double(settings.statsInterval)))",
-                ])
+            var metadata: Logger.Metadata = [
+                "jobs.ok": "\(now.succeeded)", "jobs.dead_lettered": "\(now.deadLettered)", "jobs.retried": "\(now.retried)",
+                "messages.ignored": "\(now.ignored)", "messages.received": "\(now.received)", "in_flight": "\(inFlight.count)",
+                "jobs_per_s": "\(String(format: "%.2f", Double(now.succeeded - previous) / Double(settings.statsInterval)))",
+            ]
+            if let heap = HeapStatistics.current() {
+                metadata["heap.in_use_mb"] = "\(String(format: "%.1f", Double(heap.inUseBytes) / 1_048_576))"
+                metadata["heap.size_mb"] = "\(String(format: "%.1f", Double(heap.heapBytes) / 1_048_576))"
+            }
+            logger.info("stats", metadata: metadata)
             previous = now.succeeded
         }
     }
