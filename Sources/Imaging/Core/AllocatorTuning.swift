@@ -26,17 +26,6 @@ public func tuneAllocatorForImageWork(maxArenas: Int? = nil) {
     #endif
 }
 
-/// Gives the kernel back the heap's free pages (glibc's `malloc_trim`, which also releases free pages
-/// inside the heap, not only at its top). A long-running process calls it now and then: with large
-/// blocks kept in the heap, the free space between live blocks otherwise stays resident, and RSS
-/// crept up by ~0.5 KB a job over 10,000 jobs while the live heap stayed flat (a tcmalloc heap
-/// profile showed no growth).
-public func releaseFreeHeapMemory() {
-    #if os(Linux)
-        _ = malloc_trim(0)
-    #endif
-}
-
 /// What the C heap holds: bytes in use by live allocations, and bytes the heap has taken from the
 /// kernel (in use + free but kept). A leak grows the first; fragmentation only the second.
 public struct HeapStatistics: Sendable {

@@ -76,7 +76,6 @@ public final class Worker: Sendable {
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.flushDeletes(deleter) }
                 group.addTask { await self.reportStats() }
-                group.addTask { await Self.trimHeapPeriodically() }
             }
         }
         let slots = Slots(capacity: settings.concurrency)
@@ -222,7 +221,14 @@ public final class Worker: Sendable {
         return try await withThrowingTaskGroup(of: JobRunner.Outcome?.self) { group in
             group.addTask { try await self.runner.run(job) }
             group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
+                // In steps of a second: a cancelled Task.sleep returns at once, but its timer stays
+                // queued in Dispatch until the original deadline, holding the task's memory. One 300 s
+                // sleep per job kept ~1 KB per job alive for 5 minutes (scripts/soak.sh: RSS rose
+                // linearly, and was flat with a 10 s deadline).
+                let deadline = ContinuousClock.now + .seconds(timeout)
+                while ContinuousClock.now < deadline {
+                    try await Task.sleep(for: min(.seconds(1), ContinuousClock.now.duration(to: deadline)))
+                }
                 return nil
             }
             defer { group.cancelAll() }
@@ -286,14 +292,6 @@ public final class Worker: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             await deleter.flush()
-        }
-    }
-
-    /// Every 30 s, gives the kernel back the heap's free pages (see `releaseFreeHeapMemory`).
-    private static func trimHeapPeriodically() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(30))
-            releaseFreeHeapMemory()
         }
     }
 
