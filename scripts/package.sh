@@ -14,9 +14,14 @@ name="thumbd-$version-linux-$arch"
 
 source scripts/lib/deps.sh
 thumbd_install_deps
-echo "==> swift build -c release --static-swift-stdlib"
-swift build -c release --static-swift-stdlib >/dev/null
-bin=$(swift build -c release --show-bin-path)
+# From scratch, in a folder of its own: SwiftPM 6.3's incremental release builds can leave a module
+# with code it inlined from another module before that module's types changed (seen here: a stack
+# smash after a field was added to an Imaging struct; docs/RELIABILITY.md). What ships is built clean.
+scratch=.build-package
+rm -rf "$scratch"
+echo "==> swift build -c release --static-swift-stdlib (clean, in $scratch)"
+swift build -c release --static-swift-stdlib --scratch-path "$scratch" >/dev/null
+bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -68,7 +68,7 @@ public struct ImageHeader: Sendable {
     public let height: Int
     public let orientation: Orientation
 
-    indirect enum Parsed: Sendable {
+    enum Parsed: Sendable {
         case jpeg(JPEGMarkers)
         case png(PNGChunks)
     }
