@@ -23,8 +23,7 @@ enum JPEGDecoder {
         try limits.checkDimensions(width: Int(width), height: Int(height))
 
         let denominator = shrinkDenominator(width: Int(width), height: Int(height), minimum: minimumSize)
-        let scaledWidth = (Int(width) + denominator - 1) / denominator
-        let scaledHeight = (Int(height) + denominator - 1) / denominator
+        let (scaledWidth, scaledHeight) = scaledSize(width: Int(width), height: Int(height), denominator: denominator)
 
         let isCMYK = colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue
         let isGray = colorspace == TJCS_GRAY.rawValue
@@ -66,11 +65,15 @@ enum JPEGDecoder {
     static func shrinkDenominator(width: Int, height: Int, minimum: (width: Int, height: Int)?) -> Int {
         guard let minimum else { return 1 }
         for denominator in [8, 4, 2] {
-            let scaledWidth = (width + denominator - 1) / denominator
-            let scaledHeight = (height + denominator - 1) / denominator
-            if scaledWidth >= minimum.width && scaledHeight >= minimum.height { return denominator }
+            let scaled = scaledSize(width: width, height: height, denominator: denominator)
+            if scaled.width >= minimum.width && scaled.height >= minimum.height { return denominator }
         }
         return 1
+    }
+
+    /// The size libjpeg decodes to at 1/`denominator`: a partial block rounds up to a whole pixel.
+    static func scaledSize(width: Int, height: Int, denominator: Int) -> (width: Int, height: Int) {
+        ((width + denominator - 1) / denominator, (height + denominator - 1) / denominator)
     }
 
     private static func classify(_ handle: tjhandle, data: UnsafeBufferPointer<UInt8>, stage: String) -> ImagingError {

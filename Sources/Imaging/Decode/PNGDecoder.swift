@@ -51,7 +51,6 @@ enum PNGDecoder {
         }
         let lowered = message.lowercased()
         if lowered.contains("eof") || lowered.contains("read error") || lowered.contains("not enough") || lowered.contains("truncated")
-            || lowered.contains("beyond end of data")
             || !hasEndChunk(data)
         {
             return ImagingError(.truncated, "the PNG data ends early (\(message))")

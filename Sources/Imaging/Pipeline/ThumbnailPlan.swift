@@ -5,14 +5,15 @@ public struct ThumbnailPlan: Sendable {
     public let header: ImageHeader
     public let specs: [ThumbnailSpec]
     let geometries: [ThumbnailGeometry]
-    /// The decode must be at least this large (stored orientation): twice the largest resize.
-    let minimumDecodeSize: (width: Int, height: Int)
 
-    init(header: ImageHeader, specs: [ThumbnailSpec], geometries: [ThumbnailGeometry], minimumDecodeSize: (width: Int, height: Int)) {
-        self.header = header
-        self.specs = specs
-        self.geometries = geometries
-        self.minimumDecodeSize = minimumDecodeSize
+    /// The decode must be at least this large (stored orientation): twice the largest resize, so that
+    /// the final filter always reduces by at least 2.
+    var minimumDecodeSize: (width: Int, height: Int) {
+        let swaps = header.orientation.swapsDimensions
+        return (
+            width: geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!,
+            height: geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
+        )
     }
 
     /// An upper estimate of the bytes the decode and resampling hold at once:
@@ -30,8 +31,8 @@ public struct ThumbnailPlan: Sendable {
         switch header.parsed {
         case .jpeg(let markers):
             let denominator = JPEGDecoder.shrinkDenominator(width: width, height: height, minimum: minimumDecodeSize)
-            let scaledPixels = ((width + denominator - 1) / denominator) * ((height + denominator - 1) / denominator)
-            decoded = scaledPixels * (markers.components == 1 ? 1 : 4)
+            let scaled = JPEGDecoder.scaledSize(width: width, height: height, denominator: denominator)
+            decoded = scaled.width * scaled.height * (markers.components == 1 ? 1 : 4)
             if markers.isProgressive {
                 extra = max(1, markers.components) * ((width + 7) / 8) * ((height + 7) / 8) * 128
             }

@@ -43,13 +43,7 @@ public struct Thumbnailer: Sendable {
             }
             geometries.append(geometry)
         }
-        // Decode once, shrunk on load to at least twice the largest resize (stored orientation).
-        let swaps = header.orientation.swapsDimensions
-        let minimum = (
-            width: geometries.map { 2 * (swaps ? $0.resizeHeight : $0.resizeWidth) }.max()!,
-            height: geometries.map { 2 * (swaps ? $0.resizeWidth : $0.resizeHeight) }.max()!
-        )
-        return ThumbnailPlan(header: header, specs: specs, geometries: geometries, minimumDecodeSize: minimum)
+        return ThumbnailPlan(header: header, specs: specs, geometries: geometries)
     }
 
     public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> Result {
@@ -65,6 +59,7 @@ public struct Thumbnailer: Sendable {
         let geometries = plan.geometries
         let upright = header.orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
         let swaps = header.orientation.swapsDimensions
+        // Decode once, shrunk on load to at least twice the largest resize.
         var start = clock.now
         var decoded = try ImageDecoder.decode(data, header: header, minimumSize: plan.minimumDecodeSize, limits: limits)
         Alpha.premultiply(&decoded.buffer)
