@@ -64,12 +64,13 @@ struct Teardown: AsyncParsableCommand {
     func run() async throws {
         let (settings, clients) = try await options.load()
         // Refuse before deleting anything: a half-done teardown is worse than none.
+        let bucket = settings.outputBucket
         var bucketHoldsObjects = false
-        if let bucket = settings.outputBucket {
+        if let bucket {
             bucketHoldsObjects = try await !clients.s3.listObjectsV2(bucket: bucket, maxKeys: 1).objects.isEmpty
-        }
-        if bucketHoldsObjects && !force {
-            throw ValidationError("the bucket \(settings.outputBucket!) holds objects: run again with --force to delete them and it")
+            if bucketHoldsObjects && !force {
+                throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
+            }
         }
         for name in [try settings.requireQueue(), try settings.deadLetterQueueName()] {
             do {
@@ -80,7 +81,7 @@ struct Teardown: AsyncParsableCommand {
                 print("no queue \(name)")
             }
         }
-        guard let bucket = settings.outputBucket else { return }
+        guard let bucket else { return }
         if bucketHoldsObjects {
             var keys: [String] = []
             for try await object in clients.s3.listAllObjects(bucket: bucket) {

@@ -31,7 +31,7 @@ final class CurlEasy {
 
     /// Performs `request`, blocking the calling thread until the response is complete or fails.
     func perform(
-        _ request: HTTPRequest, connectTimeout: TimeInterval, readTimeout: TimeInterval = 60, caBundle: String? = nil,
+        _ request: HTTPRequest, connectTimeout: TimeInterval, readTimeout: TimeInterval, caBundle: String? = nil,
         cancellation: CancellationFlag? = nil
     ) throws -> HTTPResponse {
         curl_easy_reset(handle)

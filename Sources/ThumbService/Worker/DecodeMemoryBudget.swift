@@ -40,6 +40,19 @@ actor DecodeMemoryBudget {
         }
     }
 
+    /// Runs `body` holding `bytes` of the budget, and gives them back however it ends.
+    func withReservation<T: Sendable>(_ bytes: Int, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await reserve(bytes)
+        do {
+            let result = try await body()
+            release(bytes)
+            return result
+        } catch {
+            release(bytes)
+            throw error
+        }
+    }
+
     func release(_ bytes: Int) {
         inUse -= bytes
         admitWaiters()

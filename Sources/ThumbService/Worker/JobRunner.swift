@@ -55,17 +55,11 @@ public struct JobRunner: Sendable {
             let plan = try await pool.run { _ in
                 try body.withUnsafeBytes { try thumbnailer.plan($0.bindMemory(to: UInt8.self), specs: specs) }
             }
-            let bytes = plan.estimatedMemoryBytes
-            try await memory.reserve(bytes)
-            do {
-                result = try await pool.run { _ in
+            result = try await memory.withReservation(plan.estimatedMemoryBytes) { [pool] in
+                try await pool.run { _ in
                     try body.withUnsafeBytes { try thumbnailer.makeThumbnails(from: $0.bindMemory(to: UInt8.self), plan: plan) }
                 }
-            } catch {
-                await memory.release(bytes)
-                throw error
             }
-            await memory.release(bytes)
         } catch let error as ImagingError {
             throw JobError.fromImaging(error)
         } catch let error as DecodeMemoryBudget.OverBudget {
