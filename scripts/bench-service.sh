@@ -36,8 +36,8 @@ bin=$(swift build -c release --show-bin-path)
 
 export THUMBD_LOG_DIR=$(mktemp -d)
 thumbd_start_moto MOTO_URL open
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL="$MOTO_URL"
-export AWS_EC2_METADATA_DISABLED=true
+thumbd_local_aws_env bench
+export AWS_ENDPOINT_URL="$MOTO_URL"
 
 photos=("$bench"/jpeg/*.jpg)
 keys=()

@@ -49,8 +49,7 @@ rm -rf "$out"
 mkdir -p "$out"
 export THUMBD_LOG_DIR="$out"
 thumbd_start_moto MOTO_URL open
-export AWS_ACCESS_KEY_ID=chaos AWS_SECRET_ACCESS_KEY=chaos-secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true
+thumbd_local_aws_env chaos
 queue=chaos-jobs
 AWS_ENDPOINT_URL="$MOTO_URL" THUMBD_QUEUE=$queue THUMBD_OUTPUT_BUCKET=chaos-out \
     "$bin/thumbctl" setup --visibility-timeout 10 >/dev/null

@@ -23,8 +23,8 @@ export THUMBD_LOG_DIR="$work"
 thumbd_start_moto MOTO_URL open
 echo "==> moto_server at $MOTO_URL"
 
-export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL="$MOTO_URL"
-export AWS_EC2_METADATA_DISABLED=true
+thumbd_local_aws_env demo
+export AWS_ENDPOINT_URL="$MOTO_URL"
 export THUMBD_QUEUE=thumbd-demo THUMBD_OUTPUT_BUCKET=thumbd-demo-thumbs THUMBD_WAIT_TIME=2 THUMBD_LOG_FORMAT=text
 source_bucket=cmsc389l-public
 

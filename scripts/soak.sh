@@ -27,8 +27,8 @@ rm -rf "$out"
 mkdir -p "$out/photos"
 export THUMBD_LOG_DIR="$out"
 thumbd_start_moto MOTO_URL open
-export AWS_ACCESS_KEY_ID=soak AWS_SECRET_ACCESS_KEY=soak-secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-export AWS_ENDPOINT_URL="$MOTO_URL" AWS_EC2_METADATA_DISABLED=true
+thumbd_local_aws_env soak
+export AWS_ENDPOINT_URL="$MOTO_URL"
 (cd scripts/lib && python3 -c '
 import sys
 from chaos_jobs import valid_sources

@@ -17,6 +17,8 @@ import sys
 import boto3
 from PIL import Image
 
+from harness import queue_depth
+
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
@@ -77,9 +79,7 @@ def main():
     sqs = boto3.client("sqs", endpoint_url=moto)
     queue_url = sqs.get_queue_url(QueueName=manifest["queue"])["QueueUrl"]
     dlq_url = sqs.get_queue_url(QueueName=manifest["queue"] + "-dlq")["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-    left_in_queue = sum(int(attributes[name]) for name in (
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"))
+    left_in_queue = queue_depth(sqs, queue_url)
     dlq = dead_letters(sqs, dlq_url)
 
     problems = collections.defaultdict(list)

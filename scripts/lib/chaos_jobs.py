@@ -21,6 +21,7 @@ import time
 import boto3
 from PIL import Image
 
+from harness import queue_depth
 from hostile_images import hostile_images
 
 EVENT_SIZES = [(160, 160, "fit"), (64, 64, "fill")]
@@ -167,13 +168,9 @@ def main():
           f"{sum(job['expect'] == 'dlq' and job['source'] != 'message' for job in jobs)} images); "
           f"sending them, at most {depth} in the queue at once", flush=True)
 
-    def queued():
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
     pending = list(jobs)
     while pending:
-        room = depth - queued()
+        room = depth - queue_depth(sqs, queue_url)
         if room < 10:
             time.sleep(0.5)
             continue

@@ -20,22 +20,7 @@ import urllib.request
 
 import boto3
 
-
-def queue_depth(sqs, queue_url):
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-    return sum(int(attributes[name]) for name in (
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"))
-
-
-def proc_status(pid):
-    """(VmHWM kB, VmRSS kB, open fds) of a live process, or None."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            fields = dict(line.split(":", 1) for line in f if ":" in line)
-        fds = len(os.listdir(f"/proc/{pid}/fd"))
-        return int(fields["VmHWM"].split()[0]), int(fields["VmRSS"].split()[0]), fds
-    except (OSError, KeyError, ValueError):
-        return None
+from harness import process_status, queue_depth
 
 
 def main():
@@ -67,10 +52,10 @@ def main():
             process.kill()
             process.wait()
             break
-        status = proc_status(process.pid)
+        status = process_status(process.pid)
         if status:
-            report["peak_rss_mb"] = max(report["peak_rss_mb"], status[0] / 1024)
-            report["max_fds"] = max(report["max_fds"], status[2])
+            report["peak_rss_mb"] = max(report["peak_rss_mb"], status["peak_rss"])
+            report["max_fds"] = max(report["max_fds"], status["fds"])
         if process.poll() is not None:
             report["failed_starts"] += 1
             time.sleep(1)

@@ -53,3 +53,10 @@ thumbd_start_moto() {
     printf -v "$var" '%s' "$url"
     export "${var?}"
 }
+
+# thumbd_local_aws_env NAME: the AWS environment of a local run against moto_server: a dummy key pair
+# named after the script, us-east-1, and no instance metadata lookups (there is no EC2 here).
+thumbd_local_aws_env() {
+    export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$1-secret" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+    export AWS_EC2_METADATA_DISABLED=true
+}

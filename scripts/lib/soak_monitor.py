@@ -8,28 +8,17 @@ the connections in use) in the second half never more than 4 above the most seen
   soak_monitor.py PID MOTO_URL QUEUE_URL JOBS BUCKET REPORT_JSON KEY...
 """
 import json
-import os
 import sys
 import time
 
 import boto3
 
+from harness import process_status, queue_depth
+
 pid, moto, queue_url, jobs, bucket, report_path = (int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]),
                                                     sys.argv[5], sys.argv[6])
 keys = sys.argv[7:]
 sqs = boto3.client("sqs", endpoint_url=moto)
-
-
-def sample():
-    with open(f"/proc/{pid}/status") as f:
-        fields = dict(line.split(":", 1) for line in f if ":" in line)
-    kb = lambda name: int(fields[name].split()[0]) / 1024  # noqa: E731
-    return kb("VmRSS"), kb("RssAnon"), kb("RssFile"), len(os.listdir(f"/proc/{pid}/fd")), int(fields["Threads"])
-
-
-def queued():
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
 def feed(sent, room):
@@ -46,10 +35,11 @@ def feed(sent, room):
 rows, sent, next_mark, start, most_fds = [], 0, 0, time.time(), 0
 print(f"{'jobs done':>10} {'seconds':>8} {'RSS MB':>8} {'anon MB':>8} {'file MB':>8} {'most fds':>9} {'threads':>8}")
 while True:
-    depth = queued()
+    depth = queue_depth(sqs, queue_url)
+    done = sent - depth
     sent = feed(sent, 100 - depth)
-    done = sent - queued()
-    rss, anon, file, fds, threads = sample()
+    status = process_status(pid)
+    rss, anon, file, fds, threads = (status[name] for name in ("rss", "anon", "file", "fds", "threads"))
     most_fds = max(most_fds, fds)
     if done >= next_mark or (sent == jobs and done >= jobs):
         rows.append({"jobs_done": done, "seconds": round(time.time() - start, 1), "rss_mb": round(rss, 1),
