@@ -14,15 +14,25 @@ import shutil
 import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+import png  # pypng: an independent PNG writer and reader (16-bit, Adam7)
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 manifest = []
 MAGICK = "/usr/bin/convert" if os.path.exists("/usr/bin/convert") else shutil.which("convert-im6.q16") or "convert"
 ICC_DIR = "/usr/share/color/icc"
+
+
+def require(path, package):
+    """A file a fixture is made from: a missing one stops the generator, naming it and its package,
+    rather than leaving out a fixture that a test expects."""
+    if not os.path.exists(path):
+        sys.exit(f"imaging_fixtures.py: {path} is missing (Debian package {package}; scripts/lib/deps.sh installs it)")
+    return path
 
 
 def photo(width, height, seed=1):
@@ -145,17 +155,16 @@ add("png-adam7", "png-adam7.png", to_rgba(base))
 
 # Colour: Adobe RGB (and a CMYK JPEG with a profile), converted to sRGB by Pillow's ImageCms.
 srgb = ImageCms.createProfile("sRGB")
-adobe_path = os.path.join(ICC_DIR, "compatibleWithAdobeRGB1998.icc")
-if os.path.exists(adobe_path):
-    adobe = ImageCms.getOpenProfile(adobe_path)
-    with open(adobe_path, "rb") as handle:
-        adobe_bytes = handle.read()
-    save(base, "adobe-rgb.png", icc_profile=adobe_bytes)
-    save(base, "adobe-rgb.jpg", icc_profile=adobe_bytes, quality=95, subsampling="4:4:4")
-    converted = ImageCms.profileToProfile(base, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)
-    add("adobe-rgb-png", "adobe-rgb.png", to_rgba(converted))
-    decoded = Image.open(os.path.join(out, "adobe-rgb.jpg"))
-    add("adobe-rgb-jpeg", "adobe-rgb.jpg", to_rgba(ImageCms.profileToProfile(decoded, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)))
+adobe_path = require(os.path.join(ICC_DIR, "compatibleWithAdobeRGB1998.icc"), "icc-profiles-free")
+adobe = ImageCms.getOpenProfile(adobe_path)
+with open(adobe_path, "rb") as handle:
+    adobe_bytes = handle.read()
+save(base, "adobe-rgb.png", icc_profile=adobe_bytes)
+save(base, "adobe-rgb.jpg", icc_profile=adobe_bytes, quality=95, subsampling="4:4:4")
+converted = ImageCms.profileToProfile(base, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)
+add("adobe-rgb-png", "adobe-rgb.png", to_rgba(converted))
+decoded = Image.open(os.path.join(out, "adobe-rgb.jpg"))
+add("adobe-rgb-jpeg", "adobe-rgb.jpg", to_rgba(ImageCms.profileToProfile(decoded, adobe, srgb, renderingIntent=ImageCms.Intent.PERCEPTUAL)))
 
 # Display P3: a matrix/TRC ICC v2 profile written here from the published D50-adapted colorants and
 # the sRGB transfer curve, checked by Pillow's ImageCms loading it.
@@ -210,15 +219,14 @@ add("display-p3-jpeg", "display-p3.jpg",
                                       renderingIntent=ImageCms.Intent.PERCEPTUAL)))
 
 # CMYK with its own profile (Ghostscript's default CMYK): converted through the profile, not naively.
-cmyk_profile_path = os.path.join(ICC_DIR, "ghostscript", "default_cmyk.icc")
-if os.path.exists(cmyk_profile_path):
-    with open(cmyk_profile_path, "rb") as handle:
-        cmyk_bytes = handle.read()
-    save(base.convert("CMYK"), "cmyk-profile.jpg", quality=95, icc_profile=cmyk_bytes)
-    decoded = Image.open(os.path.join(out, "cmyk-profile.jpg"))
-    add("cmyk-profile", "cmyk-profile.jpg", to_rgba(ImageCms.profileToProfile(
-        decoded, ImageCms.getOpenProfile(cmyk_profile_path), srgb_profile,
-        renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB")))
+cmyk_profile_path = require(os.path.join(ICC_DIR, "ghostscript", "default_cmyk.icc"), "libgs-common")
+with open(cmyk_profile_path, "rb") as handle:
+    cmyk_bytes = handle.read()
+save(base.convert("CMYK"), "cmyk-profile.jpg", quality=95, icc_profile=cmyk_bytes)
+decoded = Image.open(os.path.join(out, "cmyk-profile.jpg"))
+add("cmyk-profile", "cmyk-profile.jpg", to_rgba(ImageCms.profileToProfile(
+    decoded, ImageCms.getOpenProfile(cmyk_profile_path), srgb_profile,
+    renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB")))
 
 # Alpha edge: opaque red beside fully transparent *green*; a correct resize shows no green.
 edge = np.zeros((64, 64, 4), dtype=np.uint8)
@@ -239,10 +247,122 @@ for width, height in [(400, 250), (333, 208), (1000, 625), (1, 1)]:
 
 # Formats thumbd refuses, made by Pillow.
 for fmt, ext in [("GIF", "gif"), ("BMP", "bmp"), ("WEBP", "webp"), ("TIFF", "tiff")]:
-    try:
-        add(f"format-{ext}", save(base, f"format.{ext}", format=fmt), None)
-    except (KeyError, OSError):
-        pass
+    add(f"format-{ext}", save(base, f"format.{ext}", format=fmt), None)
+
+# Real-world JPEGs that libjpeg reads with a warning (recipes from other thumbnailers' bug reports).
+# Each is a clean Pillow JPEG changed in one way that leaves every scanline's data in place; the
+# reference is Pillow's decode of the changed file itself, checked here to equal the clean file's.
+clean_bytes = open(os.path.join(out, save(photo(300, 200), "clean-300x200.jpg", quality=90)), "rb").read()
+clean_pixels = to_rgba(Image.open(io.BytesIO(clean_bytes)))
+
+
+def segment(marker, payload):
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def warned_jpeg(name, data):
+    with open(os.path.join(out, name + ".jpg"), "wb") as handle:
+        handle.write(data)
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # for the file without EOI; nothing is padded for the others
+    pixels = to_rgba(Image.open(io.BytesIO(data)))
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert np.array_equal(pixels, clean_pixels), f"Pillow decodes {name} differently from the clean file"
+    add(name, name + ".jpg", pixels, same_as="clean-300x200")
+
+
+add("clean-300x200", "clean-300x200.jpg", clean_pixels)
+first_dqt = clean_bytes.index(b"\xff\xdb")
+sos = clean_bytes.index(b"\xff\xda")
+warned_jpeg("warned-no-eoi", clean_bytes[:-2])
+for label, stray in [("hello", b"hello"), ("01", b"\x01"), ("ff0000", b"\xff\x00\x00\x02")]:
+    warned_jpeg(f"warned-stray-{label}", clean_bytes[:first_dqt] + stray + clean_bytes[first_dqt:])
+# A Photoshop APP13 whose length field says 16 bytes fewer than it holds; an Adobe APP14 declaring 13
+# bytes and holding 14.
+photoshop = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x10" + b"\x1c\x02\x00\x00\x02\x00\x04" + bytes(9)
+app13 = bytes([0xFF, 0xED]) + struct.pack(">H", len(photoshop) + 2 - 16) + photoshop
+warned_jpeg("warned-app13-short", clean_bytes[:first_dqt] + app13 + clean_bytes[first_dqt:])
+adobe14 = bytes([0xFF, 0xEE]) + struct.pack(">H", 13) + b"Adobe\x00\x64\x00\x00\x00\x00\x01"
+assert len(adobe14) == 2 + 14  # the marker, then 14 bytes where the length field says 13
+warned_jpeg("warned-app14-long", clean_bytes[:first_dqt] + adobe14 + clean_bytes[first_dqt:])
+# A "motion photo": SOS says Ss=0, Se=0, Ah/Al=0 ("Invalid SOS parameters for sequential JPEG", which
+# some phones write) and a video of over 4 KB follows EOI.
+components = clean_bytes[sos + 4]
+spectral = sos + 5 + 2 * components
+odd_sos = bytearray(clean_bytes)
+odd_sos[spectral:spectral + 3] = b"\x00\x00\x00"
+video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 40
+warned_jpeg("warned-motion-photo", bytes(odd_sos) + video)
+
+# A valid JPEG thumbd does not decode: 12-bit samples (Pillow cannot write one: the SOF's precision
+# byte says 12). Expected: unsupported_format, not corrupt.
+sof = clean_bytes.index(b"\xff\xc0")
+twelve = bytearray(clean_bytes)
+twelve[sof + 4] = 12
+with open(os.path.join(out, "jpeg-12bit.jpg"), "wb") as handle:
+    handle.write(bytes(twelve))
+add("jpeg-12bit", "jpeg-12bit.jpg", None)
+
+# 16-bit PNGs, interlaced (Adam7) and not, written by pypng; the reference is pypng's own reading
+# of each file, each sample rounded to 8 bits (v / 257). The first is the recipe from the bug report:
+# 8x8 gray, pixel (x, y) = (8y + x) * 1024.
+def png16(name, rows, width, height, interlace, **mode):
+    path = os.path.join(out, name + ".png")
+    with open(path, "wb") as handle:
+        png.Writer(width, height, bitdepth=16, interlace=interlace, **mode).write(handle, rows)
+    w, h, pixels, info = png.Reader(filename=path).asDirect()
+    array = np.array([list(row) for row in pixels], dtype=np.float64).reshape(h, w, info["planes"])
+    array = np.round(array / 257).astype(np.uint8)
+    if info["planes"] == 1:
+        reference = array[:, :, 0]
+    elif info["planes"] == 2:  # gray + alpha: thumbd gives RGBA
+        reference = np.dstack([array[:, :, 0]] * 3 + [array[:, :, 1]])
+    elif info["planes"] == 3:
+        reference = np.dstack([array, np.full((h, w), 255, np.uint8)])
+    else:
+        reference = array
+    add(name, name + ".png", reference)
+
+
+def field(width, height, channel):
+    """Deterministic 16-bit values that use every bit (no two neighbours alike)."""
+    y, x = np.mgrid[0:height, 0:width]
+    return ((x * 40503 + y * 9973 + channel * 7919) * 2654435761 % 65536).astype(np.int64)
+
+
+png16_rows = [[(8 * y + x) * 1024 for x in range(8)] for y in range(8)]
+for interlace in (True, False):
+    suffix = "adam7" if interlace else "plain"
+    png16(f"png16-gray-8x8-{suffix}", png16_rows, 8, 8, interlace, greyscale=True)
+    w, h = 37, 23
+    gray = field(w, h, 0)
+    alpha = 0x4000 + field(w, h, 3) % 0xC000  # at least a quarter: colour survives premultiplication
+    rgb = [field(w, h, c) for c in range(3)]
+    png16(f"png16-gray-{suffix}", gray.tolist(), w, h, interlace, greyscale=True)
+    png16(f"png16-gray-alpha-{suffix}", np.dstack([gray, alpha]).reshape(h, -1).tolist(), w, h, interlace,
+          greyscale=True, alpha=True)
+    png16(f"png16-rgb-{suffix}", np.dstack(rgb).reshape(h, -1).tolist(), w, h, interlace, greyscale=False)
+    png16(f"png16-rgba-{suffix}", np.dstack(rgb + [alpha]).reshape(h, -1).tolist(), w, h, interlace,
+          greyscale=False, alpha=True)
+    png16(f"png16-trns-{suffix}", gray.tolist(), w, h, interlace, greyscale=True, transparent=int(gray[5, 7]))
+
+# PNG with an EXIF orientation in eXIf (PNG Third Edition): as Pillow writes it, and with the
+# "Exif\0\0" prefix some writers leave in. The reference is Pillow's exif_transpose.
+exif = Image.Exif()
+exif[0x0112] = 6
+oriented_png = photo(40, 24, seed=5)
+save(oriented_png, "png-exif-6.png", exif=exif)
+upright_png = to_rgba(ImageOps.exif_transpose(Image.open(os.path.join(out, "png-exif-6.png"))))
+assert upright_png.shape[:2] == (40, 24)
+add("png-exif-6", "png-exif-6.png", upright_png, orientation=6)
+plain = open(os.path.join(out, save(oriented_png, "png-plain.png")), "rb").read()
+tiff = exif.tobytes()
+if tiff.startswith(b"Exif\x00\x00"):
+    tiff = tiff[6:]
+prefixed = b"Exif\x00\x00" + tiff
+chunk = struct.pack(">I", len(prefixed)) + b"eXIf" + prefixed + struct.pack(">I", zlib.crc32(b"eXIf" + prefixed))
+with open(os.path.join(out, "png-exif-6-prefixed.png"), "wb") as handle:
+    handle.write(plain[:33] + chunk + plain[33:])
+add("png-exif-6-prefixed", "png-exif-6-prefixed.png", upright_png, orientation=6)
 
 with open(os.path.join(out, "manifest.json"), "w") as handle:
     json.dump(manifest, handle, indent=1)

@@ -5,15 +5,17 @@ THUMBD_APT_PACKAGES=(
     pkg-config
     libcurl4-openssl-dev   # AWSKit's HTTP client
     libssl-dev             # SHA-256, HMAC and MD5 for SigV4 and integrity checks
-    libturbojpeg0-dev      # JPEG decode and encode (TurboJPEG API, DCT-domain shrink-on-load)
+    libturbojpeg0-dev      # JPEG encode (TurboJPEG API)
+    libjpeg62-turbo-dev    # JPEG decode through libjpeg's own API (jpeglib.h: warnings, rows, shrink-on-load)
     libpng-dev             # PNG decode and encode
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
-    icc-profiles-free      # Adobe RGB and CMYK ICC profiles for colour-conversion fixtures
+    icc-profiles-free      # the Adobe RGB ICC profile for colour-conversion fixtures
+    libgs-common           # Ghostscript's default CMYK ICC profile for the CMYK-with-profile fixture
     systemd                # systemd-analyze verify for config/thumbd.service
 )
 
-# Versions the tests were written against: moto's server and Pillow are test peers, boto3 the
+# Versions the tests were written against: moto's server, Pillow and pypng are test peers, boto3 the
 # interoperability peer, botocore the reference signer, cfn-lint and the AWS CLI check and deploy
 # deploy/thumbd.yaml.
 THUMBD_PIP_PACKAGES=(
@@ -21,6 +23,7 @@ THUMBD_PIP_PACKAGES=(
     "boto3==1.43.11"
     "botocore==1.43.11"
     "Pillow==13.0.0"
+    "pypng==0.20220715.0"
     "cfn-lint==1.51.0"
     "awscli==1.45.11"
 )
@@ -38,7 +41,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, flask, cfnlint, awscli" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"

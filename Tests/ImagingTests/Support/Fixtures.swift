@@ -48,8 +48,12 @@ enum Fixtures {
         return fixture
     }
 
+    /// The fixture names with `prefix`, for parameterised tests. Never empty: when the fixtures cannot
+    /// be made, or none has the prefix, the one name says so, and the test fails looking it up (an
+    /// empty argument list would skip the test, not fail it).
     static func names(prefix: String) -> [String] {
-        ((try? all()) ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
+        let names = ((try? all()) ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
+        return names.isEmpty ? ["<no fixture named \(prefix)*: \(folder)>"] : names
     }
 
     static func bytes(_ fixture: Fixture) throws -> [UInt8] {
@@ -63,7 +67,7 @@ enum Fixtures {
 }
 
 /// How far two images are apart, per channel value.
-struct PixelDifference {
+struct PixelDifference: CustomStringConvertible {
     var maximum = 0
     var mean = 0.0
 
@@ -77,8 +81,22 @@ struct PixelDifference {
         }
         mean = a.isEmpty ? 0 : Double(total) / Double(a.count)
     }
+
+    var description: String { "max \(maximum), mean \(mean)" }
 }
 
 func decodeFull(_ bytes: [UInt8]) throws -> DecodedImage {
     try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0) }
+}
+
+/// What is seen of each pixel: its colour multiplied by its alpha (rounded), alpha kept; gray passes
+/// through. A fully transparent pixel has no colour to compare, and a nearly transparent one little.
+func visible(_ pixels: [UInt8], channels: Int) -> [UInt8] {
+    guard channels == 4 else { return pixels }
+    var out = pixels
+    for index in stride(from: 0, to: pixels.count, by: 4) {
+        let alpha = Int(pixels[index + 3])
+        for channel in 0..<3 { out[index + channel] = UInt8((Int(pixels[index + channel]) * alpha + 127) / 255) }
+    }
+    return out
 }
