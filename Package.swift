@@ -37,11 +37,16 @@ let package = Package(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
         .systemLibrary(name: "CMalloc"),
+        // JPEG decoding through libjpeg's own API, errors and setjmp kept inside C (see its header).
+        // libjpeg-turbo's static archive (`-l:libjpeg.a`, libjpeg62-turbo-dev): the shared library's ABI
+        // differs between the systems we ship to (Debian and Amazon Linux: libjpeg.so.62; Ubuntu:
+        // libjpeg.so.8), and a static copy makes the binaries independent of which one is installed.
+        .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
 
         // JPEG and PNG in and out, our own SIMD resampler, EXIF orientation and ICC colour.
         .target(
             name: "Imaging",
-            dependencies: ["CTurboJPEG", "CPNG", "CLCMS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
+            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
 
         .target(
             name: "AWSKit",

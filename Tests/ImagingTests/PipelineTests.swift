@@ -15,7 +15,8 @@ struct PipelineTests {
         return try decodeFull(result.thumbnails[0].bytes).buffer
     }
 
-    @Test("all 8 EXIF orientations, both byte orders, come out upright", arguments: Fixtures.names(prefix: "orientation-"))
+    @Test("all 8 EXIF orientations, both byte orders, and a PNG's eXIf, come out upright",
+          arguments: Fixtures.names(prefix: "orientation-") + Fixtures.names(prefix: "png-exif-"))
     func orientation(name: String) throws {
         let fixture = try Fixtures.named(name)
         let bytes = try Fixtures.bytes(fixture)
@@ -25,6 +26,12 @@ struct PipelineTests {
         #expect((upright.width, upright.height) == (fixture.width, fixture.height))
         let difference = PixelDifference(upright.pixels, try Fixtures.reference(fixture))
         #expect(difference.maximum <= 3, "\(name): max \(difference.maximum)")
+    }
+
+    @Test("every orientation fixture is there: 8 orientations x 2 byte orders, 2 PNG eXIf variants")
+    func orientationFixtures() {
+        #expect(Fixtures.names(prefix: "orientation-").count == 16)
+        #expect(Fixtures.names(prefix: "png-exif-").count == 2)
     }
 
     @Test("the output JPEG carries no EXIF, no orientation tag and no ICC profile")

@@ -48,7 +48,12 @@ public enum ImageDecoder {
         switch ImageFormat.detect(data) {
         case .jpeg:
             let markers = JPEGMarkers(data)
-            guard markers.foundFrame else { throw ImagingError(.corrupt, "no JPEG frame header") }
+            guard markers.foundFrame else {
+                throw markers.endedEarly
+                    ? ImagingError(.truncated, "the JPEG data ends before its frame header")
+                    : ImagingError(.corrupt, "no JPEG frame header")
+            }
+            try markers.checkSupported()
             return ImageHeader(format: .jpeg, width: markers.width, height: markers.height, orientation: markers.orientation, parsed: .jpeg(markers))
         case .png:
             let chunks = PNGChunks(data)

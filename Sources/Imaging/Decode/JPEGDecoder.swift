@@ -1,51 +1,43 @@
-import CTurboJPEG
+import CJPEGDecode
 
-/// JPEG through TurboJPEG, with DCT-domain shrink-on-load (1/2, 1/4, 1/8: the SIMD-accelerated
-/// scalings), progressive scans limited, CMYK/YCCK (Adobe-inverted or not) turned into RGB.
+/// JPEG through libjpeg's own API (libjpeg-turbo, SIMD inside), with DCT-domain shrink-on-load (1/2,
+/// 1/4, 1/8), progressive scans limited, CMYK/YCCK (Adobe-inverted or not) turned into RGB.
+///
+/// A JPEG is truncated when rows are missing, not when libjpeg warns: a complete file without its
+/// final EOI marker, with stray bytes between segments, or with a harmless warning (an odd SOS header,
+/// a phone's video appended after EOI) decodes like any other; a file whose data ends before its last
+/// row (or a progressive one before its last scan) is `truncated`, never a grey-bottomed thumbnail.
 enum JPEGDecoder {
+    /// The most scans a progressive JPEG may have (TurboJPEG's `TJFLAG_LIMITSCANS` figure): each scan
+    /// is a pass over the whole coefficient buffer, so thousands of tiny scans are a CPU attack.
+    static let maxScans: Int32 = 500
+
+    /// - Parameter minimumSize: the smallest decoded size (stored orientation) the caller can work
+    ///   from; the decode is shrunk on load as far as that allows.
+    /// - Throws: `ImagingError` `.truncated` (data ends before the image), `.corrupt`,
+    ///   `.unsupportedFormat` (12-bit or lossless JPEG), `.tooLarge` (over `limits`).
     static func decode(
         _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
     ) throws -> DecodedImage {
-        guard let handle = tjInitDecompress() else {
-            throw ImagingError(.corrupt, "cannot start the JPEG decoder (out of memory)")
-        }
-        defer { tjDestroy(handle) }
+        try limits.checkDimensions(width: markers.width, height: markers.height)
+        try markers.checkSupported()
+        let denominator = shrinkDenominator(width: markers.width, height: markers.height, minimum: minimumSize)
+        let (scaledWidth, scaledHeight) = scaledSize(width: markers.width, height: markers.height, denominator: denominator)
 
-        var width: Int32 = 0
-        var height: Int32 = 0
-        var subsampling: Int32 = 0
-        var colorspace: Int32 = 0
-        guard tjDecompressHeader3(handle, data.baseAddress, UInt(data.count), &width, &height, &subsampling, &colorspace) == 0
-        else {
-            throw classify(handle, data: data, stage: "header")
-        }
-        // TurboJPEG can report success with zero dimensions on a broken header.
-        try limits.checkDimensions(width: Int(width), height: Int(height))
-
-        let denominator = shrinkDenominator(width: Int(width), height: Int(height), minimum: minimumSize)
-        let (scaledWidth, scaledHeight) = scaledSize(width: Int(width), height: Int(height), denominator: denominator)
-
-        let isCMYK = colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue
-        let isGray = colorspace == TJCS_GRAY.rawValue
-        let pixelFormat = isGray ? TJPF_GRAY : (isCMYK ? TJPF_CMYK : TJPF_RGBA)
+        // libjpeg's own guess from the markers (JFIF, Adobe transform, component count).
+        let isCMYK = markers.components == 4
+        let isGray = markers.components == 1
         let channels = isGray ? 1 : 4
         var pixels = [UInt8].uninitialized(count: scaledWidth * scaledHeight * channels)
-        // FASTDCT and FASTUPSAMPLE were measured: no gain (entropy decoding dominates), so the
-        // accurate defaults stay.
-        let flags = TJFLAG_LIMITSCANS
-        let result = pixels.withUnsafeMutableBufferPointer { out in
-            tjDecompress2(
-                handle, data.baseAddress, UInt(data.count), out.baseAddress, Int32(scaledWidth), 0, Int32(scaledHeight),
-                pixelFormat.rawValue, flags)
+        var result = cjpeg_result()
+        pixels.withUnsafeMutableBufferPointer { out in
+            var request = cjpeg_request(
+                data: data.baseAddress, size: data.count, scale_denominator: Int32(denominator),
+                output: isGray ? CJPEG_OUT_GRAY : (isCMYK ? CJPEG_OUT_CMYK : CJPEG_OUT_RGBA),
+                pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans)
+            cjpeg_decode(&request, &result)
         }
-        if result != 0 {
-            let error = classify(handle, data: data, stage: "data")
-            // Warnings (extraneous bytes, a bad restart marker) still give a whole image; an early end
-            // of the data does not: the bottom would be grey.
-            if tjGetErrorCode(handle) != TJERR_WARNING.rawValue || error.code == .truncated {
-                throw error
-            }
-        }
+        try check(result, height: scaledHeight)
 
         var profile = markers.iccProfile
         if let existing = profile, !isCMYK, ColorConverter.isSRGB(existing) { profile = nil }
@@ -55,7 +47,7 @@ enum JPEGDecoder {
         }
         return DecodedImage(
             buffer: PixelBuffer(width: scaledWidth, height: scaledHeight, channels: channels, pixels: pixels),
-            sourceWidth: Int(width), sourceHeight: Int(height), orientation: markers.orientation,
+            sourceWidth: markers.width, sourceHeight: markers.height, orientation: markers.orientation,
             iccProfile: profile, format: .jpeg, shrinkOnLoad: denominator)
     }
 
@@ -71,31 +63,28 @@ enum JPEGDecoder {
         return 1
     }
 
-    /// The size libjpeg decodes to at 1/`denominator`: a partial block rounds up to a whole pixel.
+    /// The size libjpeg decodes to at 1/`denominator`: a partial block rounds up to a whole pixel
+    /// (`jdiv_round_up` in libjpeg's jdmaster.c).
     static func scaledSize(width: Int, height: Int, denominator: Int) -> (width: Int, height: Int) {
         ((width + denominator - 1) / denominator, (height + denominator - 1) / denominator)
     }
 
-    private static func classify(_ handle: tjhandle, data: UnsafeBufferPointer<UInt8>, stage: String) -> ImagingError {
-        let message = String(cString: tjGetErrorStr2(handle))
-        let lowered = message.lowercased()
-        if lowered.contains("premature end") || lowered.contains("unexpected end") || !hasEndMarker(data) && stage == "data" {
-            return ImagingError(.truncated, "the JPEG data ends early (\(message))")
+    /// Turns the C decoder's status into our error codes.
+    private static func check(_ result: cjpeg_result, height: Int) throws {
+        let message = withUnsafeBytes(of: result.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        if lowered.contains("scans") {
-            return ImagingError(.corrupt, "the progressive JPEG has too many scans (\(message))")
+        switch result.status {
+        case CJPEG_OK:
+            return
+        case CJPEG_TRUNCATED:
+            throw ImagingError(.truncated, "the JPEG data ends early, after \(result.rows_decoded) of \(height) rows (\(message))")
+        case CJPEG_UNSUPPORTED:
+            throw ImagingError(.unsupportedFormat, "unsupported JPEG: \(message) (thumbd reads 8-bit baseline and progressive JPEGs)")
+        case CJPEG_TOO_MANY_SCANS:
+            throw ImagingError(.corrupt, "the progressive JPEG has too many scans (\(message))")
+        default:
+            throw ImagingError(.corrupt, "the JPEG cannot be decoded (\(message))")
         }
-        return ImagingError(.corrupt, "the JPEG \(stage) cannot be decoded (\(message))")
-    }
-
-    private static func hasEndMarker(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
-        // EOI, allowing trailing padding some cameras append.
-        let tail = data.suffix(4096)
-        var index = tail.endIndex - 1
-        while index > tail.startIndex {
-            if data[index - 1] == 0xFF && data[index] == 0xD9 { return true }
-            index -= 1
-        }
-        return false
     }
 }

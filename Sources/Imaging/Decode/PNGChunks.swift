@@ -42,7 +42,10 @@ struct PNGChunks: Sendable {
                 interlaced = data[12] == 1
                 foundHeader = true
             case "eXIf":
-                orientation = Orientation.fromTIFF(Array(data)[...])
+                // The TIFF structure itself (PNG Third Edition); some writers leave the JPEG APP1's
+                // "Exif\0\0" in front of it.
+                let tiff = Array(data)
+                orientation = Orientation.fromTIFF(tiff.starts(with: Array("Exif\0\0".utf8)) ? tiff[6...] : tiff[...])
             case "iCCP":
                 iccProfile = Self.inflateProfile(data)
             case "tRNS":

@@ -1,7 +1,8 @@
 import CPNG
 
 /// PNG through libpng's simplified API: every bit depth and colour type (palette with tRNS, 16-bit,
-/// Adam7) comes out as 8-bit gray or RGBA, gamma-corrected to sRGB.
+/// Adam7) comes out as 8-bit gray or RGBA, gamma-corrected to sRGB. A `gAMA` chunk is applied, as
+/// the PNG specification and libpng say (Pillow, libvips and ImageMagick ignore it).
 enum PNGDecoder {
     static func decode(_ data: UnsafeBufferPointer<UInt8>, chunks: PNGChunks, limits: ImagingLimits) throws -> DecodedImage {
         // Our own look at the header first: a PNG declaring 30000 x 30000 is refused before libpng
@@ -24,13 +25,28 @@ enum PNGDecoder {
         let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
         let isColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
         let gray = !hasAlpha && !isColor
-        image.format = gray ? cpng_format_gray() : cpng_format_rgba()
         let width = Int(image.width)
         let height = Int(image.height)
         let channels = gray ? 1 : 4
+        // 16-bit files are read as 16-bit linear and encoded to sRGB by us (LinearToSRGB says why).
+        let linear = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        image.format = (gray ? cpng_format_gray() : cpng_format_rgba()) | (linear ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
         var pixels = [UInt8].uninitialized(count: width * height * channels)
-        let ok = pixels.withUnsafeMutableBytes { out in
-            png_image_finish_read(&image, nil, out.baseAddress, Int32(width * channels), nil)
+        var ok: Int32
+        if linear {
+            var wide = [UInt16](repeating: 0, count: width * height * channels)
+            ok = wide.withUnsafeMutableBytes { out in
+                png_image_finish_read(&image, nil, out.baseAddress, Int32(width * channels), nil)
+            }
+            if ok != 0 {
+                wide.withUnsafeBufferPointer { wide in
+                    pixels.withUnsafeMutableBufferPointer { LinearToSRGB.convert(wide, channels: channels, into: $0) }
+                }
+            }
+        } else {
+            ok = pixels.withUnsafeMutableBytes { out in
+                png_image_finish_read(&image, nil, out.baseAddress, Int32(width * channels), nil)
+            }
         }
         guard ok != 0 else {
             let error = failure(&image, data: data)

@@ -1,0 +1,189 @@
+// See include/cjpeg_decode.h for why this file exists. Facts relied on here, from libjpeg-turbo
+// 2.1's jpeglib.h, jerror.h and its libjpeg.txt:
+// - a source manager whose fill_input_buffer finds no more data inserts a fake EOI marker and warns
+//   (JWRN_JPEG_EOF), as jdatasrc.c does; decoding then goes on;
+// - the entropy decoder warns JWRN_HIT_MARKER ("premature end of data segment") only when it needs
+//   bits that are not there, and then decodes zeros (a grey remainder). After the data ran out that
+//   warning means rows are missing; without it every row came from the file, EOI or not;
+// - a progressive image's coef_bits[c][k] is -1 before coefficient k of component c was sent, then
+//   the successive-approximation bit still to come (0 when complete).
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+#include "cjpeg_decode.h"
+
+typedef struct {
+    struct jpeg_source_mgr pub;
+    /// fill_input_buffer was called with nothing left: the file ended before libjpeg was done.
+    int reached_end;
+} memory_source;
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    cjpeg_result *result;
+    memory_source *source;
+    cjpeg_status failure;
+} error_manager;
+
+typedef struct {
+    struct jpeg_progress_mgr pub;
+    int max_scans;
+} scan_limit;
+
+static const JOCTET fake_eoi[2] = {0xFF, JPEG_EOI};
+
+static void source_init(j_decompress_ptr cinfo) { (void)cinfo; }
+static void source_term(j_decompress_ptr cinfo) { (void)cinfo; }
+
+static boolean source_fill(j_decompress_ptr cinfo) {
+    memory_source *source = (memory_source *)cinfo->src;
+    source->reached_end = 1;
+    WARNMS(cinfo, JWRN_JPEG_EOF);
+    source->pub.next_input_byte = fake_eoi;
+    source->pub.bytes_in_buffer = 2;
+    return TRUE;
+}
+
+static void source_skip(j_decompress_ptr cinfo, long count) {
+    memory_source *source = (memory_source *)cinfo->src;
+    if (count <= 0) return;
+    if ((size_t)count > source->pub.bytes_in_buffer) {
+        // A segment longer than the rest of the file: it ended early (one fake EOI, not one per byte).
+        source_fill(cinfo);
+        return;
+    }
+    source->pub.next_input_byte += count;
+    source->pub.bytes_in_buffer -= (size_t)count;
+}
+
+static void fail(j_common_ptr cinfo, cjpeg_status status) {
+    error_manager *errors = (error_manager *)cinfo->err;
+    errors->failure = status;
+    longjmp(errors->jump, 1);
+}
+
+static void on_error(j_common_ptr cinfo) {
+    error_manager *errors = (error_manager *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, errors->result->message);
+    int code = cinfo->err->msg_code;
+    if (code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED) {
+        fail(cinfo, CJPEG_UNSUPPORTED);
+    }
+    // Any error after the data ran out (no image, a half segment) is the missing data's fault.
+    fail(cinfo, errors->source->reached_end ? CJPEG_TRUNCATED : CJPEG_CORRUPT);
+}
+
+static void on_message(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;  // trace messages
+    error_manager *errors = (error_manager *)cinfo->err;
+    cinfo->err->num_warnings++;
+    if (errors->result->warnings++ == 0) {
+        (*cinfo->err->format_message)(cinfo, errors->result->message);
+    }
+    if (cinfo->err->msg_code == JWRN_HIT_MARKER && errors->source->reached_end) {
+        // The entropy decoder wanted bits after the file ended: the rows from here would be invented.
+        (*cinfo->err->format_message)(cinfo, errors->result->message);
+        errors->result->rows_decoded = ((j_decompress_ptr)cinfo)->output_scanline;
+        fail(cinfo, CJPEG_TRUNCATED);
+    }
+}
+
+static void on_progress(j_common_ptr cinfo) {
+    scan_limit *limit = (scan_limit *)cinfo->progress;
+    j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
+    if (dinfo->input_scan_number > limit->max_scans) {
+        error_manager *errors = (error_manager *)cinfo->err;
+        snprintf(errors->result->message, sizeof errors->result->message,
+                 "more than %d", limit->max_scans);
+        fail(cinfo, CJPEG_TOO_MANY_SCANS);
+    }
+}
+
+/// Whether every coefficient of every component of a progressive image reached full precision.
+static int progressive_complete(j_decompress_ptr cinfo) {
+    if (cinfo->coef_bits == NULL) return 0;
+    for (int component = 0; component < cinfo->num_components; component++) {
+        for (int k = 0; k < DCTSIZE2; k++) {
+            if (cinfo->coef_bits[component][k] != 0) return 0;
+        }
+    }
+    return 1;
+}
+
+void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
+    struct jpeg_decompress_struct cinfo;
+    error_manager errors;
+    memory_source source;
+    scan_limit limit;
+    memset(result, 0, sizeof *result);
+    memset(&cinfo, 0, sizeof cinfo);
+    memset(&source, 0, sizeof source);
+    memset(&limit, 0, sizeof limit);
+
+    cinfo.err = jpeg_std_error(&errors.pub);
+    errors.pub.error_exit = on_error;
+    errors.pub.emit_message = on_message;
+    errors.result = result;
+    errors.source = &source;
+    errors.failure = CJPEG_CORRUPT;
+    if (setjmp(errors.jump)) {
+        result->status = errors.failure;
+        jpeg_destroy_decompress(&cinfo);  // safe on a half-made struct: it checks cinfo.mem
+        return;
+    }
+    jpeg_create_decompress(&cinfo);
+
+    source.pub.init_source = source_init;
+    source.pub.fill_input_buffer = source_fill;
+    source.pub.skip_input_data = source_skip;
+    source.pub.resync_to_restart = jpeg_resync_to_restart;
+    source.pub.term_source = source_term;
+    source.pub.next_input_byte = request->data;
+    source.pub.bytes_in_buffer = request->size;
+    cinfo.src = &source.pub;
+    limit.pub.progress_monitor = on_progress;
+    limit.max_scans = request->max_scans;
+    cinfo.progress = &limit.pub;
+
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)request->scale_denominator;
+    int channels = 4;
+    switch (request->output) {
+    case CJPEG_OUT_GRAY: cinfo.out_color_space = JCS_GRAYSCALE; channels = 1; break;
+    case CJPEG_OUT_RGBA: cinfo.out_color_space = JCS_EXT_RGBA; break;
+    case CJPEG_OUT_CMYK: cinfo.out_color_space = JCS_CMYK; break;
+    }
+    // For a multi-scan image this reads every scan into the coefficient buffer before returning.
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_width != request->width || cinfo.output_height != request->height
+        || cinfo.output_components != channels) {
+        snprintf(result->message, sizeof result->message, "libjpeg decodes %ux%u x %d, not %ux%u x %d",
+                 cinfo.output_width, cinfo.output_height, cinfo.output_components, request->width,
+                 request->height, channels);
+        fail((j_common_ptr)&cinfo, CJPEG_SIZE_MISMATCH);
+    }
+    if (cinfo.progressive_mode && source.reached_end && !progressive_complete(&cinfo)) {
+        snprintf(result->message, sizeof result->message,
+                 "the progressive JPEG ends before its last scan (Premature end of JPEG file)");
+        fail((j_common_ptr)&cinfo, CJPEG_TRUNCATED);
+    }
+    size_t stride = (size_t)request->width * (size_t)channels;
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW rows[16];
+        JDIMENSION count = cinfo.output_height - cinfo.output_scanline;
+        if (count > 16) count = 16;
+        for (JDIMENSION i = 0; i < count; i++) {
+            rows[i] = request->pixels + (size_t)(cinfo.output_scanline + i) * stride;
+        }
+        jpeg_read_scanlines(&cinfo, rows, count);
+    }
+    result->rows_decoded = cinfo.output_height;
+    result->status = CJPEG_OK;
+    // No jpeg_finish_decompress: every row is out, and what follows the last scan (a missing EOI,
+    // a phone's appended video) is none of the image's business.
+    jpeg_destroy_decompress(&cinfo);
+}
