@@ -2,7 +2,10 @@
 # Thumbnail benchmark: thumbctl resize against vipsthumbnail (libvips) and Pillow, on the same real
 # photos, each tool in one process over all files, into 400x400 (fit) at JPEG quality 85.
 #
-#   scripts/bench-resize.sh [--rounds N] [--size WxH]
+#   scripts/bench-resize.sh [--rounds N] [--size WxH] [--baseline REV]
+#
+# --baseline REV also builds thumbctl at git revision REV (a worktree under .bench/) and runs it as
+# "before", interleaved with the others: a change's cost or gain as a ratio from one run.
 #
 # The corpus is Debian's wallpaper packages (plasma-workspace-wallpapers, gnome-backgrounds: 2560 to
 # 5120 px JPEGs and PNGs), fetched with apt-get download into .bench/ and never committed. Prints CPU
@@ -12,11 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
 size=400x400
+baseline=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
         --size) size="$2"; shift 2 ;;
-        *) echo "usage: $0 [--rounds N] [--size WxH]" >&2; exit 2 ;;
+        --baseline) baseline="$2"; shift 2 ;;
+        *) echo "usage: $0 [--rounds N] [--size WxH] [--baseline REV]" >&2; exit 2 ;;
     esac
 done
 
@@ -35,6 +40,15 @@ thumbd_fetch_corpus "$bench"
 echo "==> swift build -c release --static-swift-stdlib --product thumbctl"
 swift build -c release --static-swift-stdlib --product thumbctl >/dev/null
 thumbctl=$(swift build -c release --show-bin-path)/thumbctl
+tools=(thumbd vips pillow)
+if [ -n "$baseline" ]; then
+    echo "==> swift build the same way at $baseline (git worktree $bench/baseline)"
+    git worktree remove --force "$bench/baseline" 2>/dev/null || rm -rf "$bench/baseline"
+    git worktree add --force --detach "$bench/baseline" "$baseline" >/dev/null 2>&1
+    (cd "$bench/baseline" && swift build -c release --static-swift-stdlib --product thumbctl >/dev/null)
+    before=$(cd "$bench/baseline" && swift build -c release --show-bin-path)/thumbctl
+    tools+=(before)
+fi
 
 # run TOOL KIND OUT: one process over every file of KIND; prints "cpu_seconds peak_kb".
 run() {
@@ -43,7 +57,10 @@ run() {
     local files=("$bench/$kind"/*)
     local stats="$bench/time.txt"
     case "$tool" in
-        thumbd) /usr/bin/time -o "$stats" -f "%U %S %M" "$thumbctl" resize --width "${size%x*}" --height "${size#*x}" --quality 85 --out-dir "$out" "${files[@]}" >/dev/null ;;
+        thumbd | before)
+            local binary=$thumbctl
+            [ "$tool" = before ] && binary=$before
+            /usr/bin/time -o "$stats" -f "%U %S %M" "$binary" resize --width "${size%x*}" --height "${size#*x}" --quality 85 --out-dir "$out" "${files[@]}" >/dev/null ;;
         vips) /usr/bin/time -o "$stats" -f "%U %S %M" vipsthumbnail "${files[@]}" --size "$size" -o "$PWD/$out/%s.jpg[Q=85]" >/dev/null 2>&1 ;;
         pillow) /usr/bin/time -o "$stats" -f "%U %S %M" python3 scripts/lib/pillow_thumbnails.py "$size" "$out" "${files[@]}" ;;
     esac
@@ -57,20 +74,22 @@ report=$bench/report.txt
 for kind in jpeg png; do
     count=$(ls "$bench/$kind" | wc -l)
     declare -A cpu=() peak=()
-    for tool in thumbd vips pillow; do cpu[$tool]=""; peak[$tool]=0; done
+    for tool in "${tools[@]}"; do cpu[$tool]=""; peak[$tool]=0; done
     for round in $(seq "$rounds"); do
-        for tool in thumbd vips pillow; do  # interleaved, so drift in machine speed hits all alike
+        for tool in "${tools[@]}"; do  # interleaved, so drift in machine speed hits all alike
             read -r seconds kb < <(run "$tool" "$kind" "$bench/out-$kind-$tool")
             cpu[$tool]+="$seconds"$'\n'
             [ "$kb" -gt "${peak[$tool]}" ] && peak[$tool]=$kb
         done
     done
-    ssim=$(python3 scripts/lib/ssim.py "$bench/$kind" "$bench/out-$kind-thumbd" "$bench/out-$kind-vips" "$bench/out-$kind-pillow")
+    outs=()
+    for tool in "${tools[@]}"; do outs+=("$bench/out-$kind-$tool"); done
+    ssim=$(python3 scripts/lib/ssim.py "$bench/$kind" "${outs[@]}")
     {
         echo "== $kind: $count files, $size, quality 85, median of $rounds rounds"
         printf '%-8s %14s %14s %12s %10s\n' tool "cpu s/image" "ratio to vips" "peak RSS MB" "mean SSIM"
         vips_per=$(printf '%s' "${cpu[vips]}" | median | awk -v n="$count" '{ print $1 / n }')
-        for tool in thumbd vips pillow; do
+        for tool in "${tools[@]}"; do
             per=$(printf '%s' "${cpu[$tool]}" | median | awk -v n="$count" '{ print $1 / n }')
             score=$(python3 -c "import json,sys; print('%.4f' % json.loads(sys.argv[1])[sys.argv[2]][0])" "$ssim" "$bench/out-$kind-$tool")
             printf '%-8s %14.4f %14.2f %12.1f %10s\n' "$tool" "$per" "$(awk -v a="$per" -v b="$vips_per" 'BEGIN { print a / b }')" \

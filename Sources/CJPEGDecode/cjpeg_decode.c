@@ -6,7 +6,9 @@
 //   bits that are not there, and then decodes zeros (a grey remainder). After the data ran out that
 //   warning means rows are missing; without it every row came from the file, EOI or not;
 // - a progressive image's coef_bits[c][k] is -1 before coefficient k of component c was sent, then
-//   the successive-approximation bit still to come (0 when complete).
+//   the successive-approximation bit still to come (0 when complete);
+// - a sequential image may send its components in separate scans; one never sent stays zero (grey);
+// - the arithmetic decoder (jdarith.c) reads zeros past the data's end without any warning.
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,13 +27,14 @@ typedef struct {
     jmp_buf jump;
     cjpeg_result *result;
     memory_source *source;
-    cjpeg_status failure;
 } error_manager;
 
 typedef struct {
     struct jpeg_progress_mgr pub;
     int max_scans;
-} scan_limit;
+    /// Bit c set once component c appeared in a scan.
+    unsigned int scanned_components;
+} scan_progress;
 
 static const JOCTET fake_eoi[2] = {0xFF, JPEG_EOI};
 
@@ -61,7 +64,7 @@ static void source_skip(j_decompress_ptr cinfo, long count) {
 
 static void fail(j_common_ptr cinfo, cjpeg_status status) {
     error_manager *errors = (error_manager *)cinfo->err;
-    errors->failure = status;
+    errors->result->status = status;  // in memory the caller owns: nothing to restore after longjmp
     longjmp(errors->jump, 1);
 }
 
@@ -69,7 +72,7 @@ static void on_error(j_common_ptr cinfo) {
     error_manager *errors = (error_manager *)cinfo->err;
     (*cinfo->err->format_message)(cinfo, errors->result->message);
     int code = cinfo->err->msg_code;
-    if (code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED) {
+    if (code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED || code == JERR_CONVERSION_NOTIMPL) {
         fail(cinfo, CJPEG_UNSUPPORTED);
     }
     // Any error after the data ran out (no image, a half segment) is the missing data's fault.
@@ -83,17 +86,29 @@ static void on_message(j_common_ptr cinfo, int level) {
     if (errors->result->warnings++ == 0) {
         (*cinfo->err->format_message)(cinfo, errors->result->message);
     }
-    if (cinfo->err->msg_code == JWRN_HIT_MARKER && errors->source->reached_end) {
-        // The entropy decoder wanted bits after the file ended: the rows from here would be invented.
-        (*cinfo->err->format_message)(cinfo, errors->result->message);
-        errors->result->rows_decoded = ((j_decompress_ptr)cinfo)->output_scanline;
-        fail(cinfo, CJPEG_TRUNCATED);
+    if (cinfo->err->msg_code == JWRN_HIT_MARKER) {
+        // The entropy decoder wanted bits that are not there and decodes zeros from here on. After
+        // the file ended, rows are missing. Before it (a marker inside the data), only the last iMCU
+        // row of a scan is let through: encoders that pad their final bits short leave a few grey
+        // blocks at most, and libjpeg, Pillow and libvips accept such files; anywhere else rows are lost.
+        j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
+        int last_row = dinfo->input_iMCU_row + 1 >= dinfo->total_iMCU_rows;
+        if (errors->source->reached_end || !last_row) {
+            (*cinfo->err->format_message)(cinfo, errors->result->message);
+            errors->result->rows_decoded = dinfo->output_scanline;
+            fail(cinfo, errors->source->reached_end ? CJPEG_TRUNCATED : CJPEG_CORRUPT);
+        }
     }
 }
 
 static void on_progress(j_common_ptr cinfo) {
-    scan_limit *limit = (scan_limit *)cinfo->progress;
+    scan_progress *limit = (scan_progress *)cinfo->progress;
     j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
+    for (int i = 0; i < dinfo->comps_in_scan; i++) {
+        if (dinfo->cur_comp_info[i] != NULL) {
+            limit->scanned_components |= 1u << (dinfo->cur_comp_info[i]->component_index & 31);
+        }
+    }
     if (dinfo->input_scan_number > limit->max_scans) {
         error_manager *errors = (error_manager *)cinfo->err;
         snprintf(errors->result->message, sizeof errors->result->message,
@@ -102,8 +117,12 @@ static void on_progress(j_common_ptr cinfo) {
     }
 }
 
-/// Whether every coefficient of every component of a progressive image reached full precision.
-static int progressive_complete(j_decompress_ptr cinfo) {
+/// Whether the scans read so far hold the whole image: for a progressive one, every coefficient of
+/// every component at full precision; for a sequential one, every component in some scan.
+static int scans_complete(j_decompress_ptr cinfo, const scan_progress *progress) {
+    if (!cinfo->progressive_mode) {
+        return progress->scanned_components == (1u << cinfo->num_components) - 1;
+    }
     if (cinfo->coef_bits == NULL) return 0;
     for (int component = 0; component < cinfo->num_components; component++) {
         for (int k = 0; k < DCTSIZE2; k++) {
@@ -117,7 +136,7 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     struct jpeg_decompress_struct cinfo;
     error_manager errors;
     memory_source source;
-    scan_limit limit;
+    scan_progress limit;
     memset(result, 0, sizeof *result);
     memset(&cinfo, 0, sizeof cinfo);
     memset(&source, 0, sizeof source);
@@ -128,9 +147,8 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     errors.pub.emit_message = on_message;
     errors.result = result;
     errors.source = &source;
-    errors.failure = CJPEG_CORRUPT;
     if (setjmp(errors.jump)) {
-        result->status = errors.failure;
+        // fail() set result->status.
         jpeg_destroy_decompress(&cinfo);  // safe on a half-made struct: it checks cinfo.mem
         return;
     }
@@ -166,9 +184,11 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
                  request->height, channels);
         fail((j_common_ptr)&cinfo, CJPEG_SIZE_MISMATCH);
     }
-    if (cinfo.progressive_mode && source.reached_end && !progressive_complete(&cinfo)) {
+    if (source.reached_end && (cinfo.arith_code || (jpeg_has_multiple_scans(&cinfo) && !scans_complete(&cinfo, &limit)))) {
+        // The data ran out before the last scan (or, for arithmetic coding, which reads zeros past
+        // the end without a word, anywhere: such a file is refused even when only EOI is missing).
         snprintf(result->message, sizeof result->message,
-                 "the progressive JPEG ends before its last scan (Premature end of JPEG file)");
+                 "the JPEG ends before its last scan (Premature end of JPEG file)");
         fail((j_common_ptr)&cinfo, CJPEG_TRUNCATED);
     }
     size_t stride = (size_t)request->width * (size_t)channels;
@@ -180,6 +200,11 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
             rows[i] = request->pixels + (size_t)(cinfo.output_scanline + i) * stride;
         }
         jpeg_read_scanlines(&cinfo, rows, count);
+    }
+    if (source.reached_end && cinfo.arith_code) {
+        snprintf(result->message, sizeof result->message,
+                 "the arithmetic-coded JPEG ends early (Premature end of JPEG file)");
+        fail((j_common_ptr)&cinfo, CJPEG_TRUNCATED);
     }
     result->rows_decoded = cinfo.output_height;
     result->status = CJPEG_OK;

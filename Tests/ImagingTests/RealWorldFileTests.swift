@@ -44,6 +44,36 @@ struct RealWorldFileTests {
         #expect(try decodeFull(Array(bytes.dropLast(2))).buffer.pixels == decodeFull(bytes).buffer.pixels, "\(name)")
     }
 
+    @Test("restart markers, one scan per component, arithmetic coding, progressive: djpeg's pixels",
+          arguments: Fixtures.names(prefix: "shape-"))
+    func jpegShapes(name: String) throws {
+        let fixture = try Fixtures.named(name)
+        let decoded = try decodeFull(try Fixtures.bytes(fixture))
+        let difference = PixelDifference(decoded.buffer.pixels, try Fixtures.reference(fixture))
+        #expect(difference.maximum <= 3 && difference.mean < 0.5, "\(name): \(difference)")
+    }
+
+    @Test("cut before a restart marker, before a component's scan, before a progressive scan, or arithmetic-coded: truncated",
+          arguments: Fixtures.names(prefix: "cut-"))
+    func cutBetweenScans(name: String) throws {
+        let error = #expect(throws: ImagingError.self) { try decodeFull(try Fixtures.bytes(try Fixtures.named(name))) }
+        #expect(error?.code == .truncated, "\(name): \(String(describing: error))")
+    }
+
+    @Test("every JPEG shape and cut is there")
+    func shapeFixtures() {
+        #expect(Fixtures.names(prefix: "shape-").count == 4)
+        // 2 arithmetic, 2 restart, 2 non-interleaved (before scans 2 and 3), 9 progressive (Pillow's 10 scans).
+        #expect(Fixtures.names(prefix: "cut-").count == 15)
+    }
+
+    @Test("a sequential JPEG cut short and given its EOI back is refused, not padded grey")
+    func cutWithEOI() throws {
+        let bytes = try Fixtures.bytes(try Fixtures.named("clean-300x200"))
+        let error = #expect(throws: ImagingError.self) { try decodeFull(Array(bytes.prefix(bytes.count / 2)) + [0xFF, 0xD9]) }
+        #expect(error?.code == .corrupt, "\(String(describing: error))")
+    }
+
     @Test("a 12-bit JPEG is valid but unsupported, named as such, from the header alone")
     func twelveBit() throws {
         let bytes = try Fixtures.bytes(try Fixtures.named("jpeg-12bit"))
@@ -66,6 +96,14 @@ struct RealWorldFileTests {
             visible(decoded.buffer.pixels, channels: fixture.channels),
             visible(try Fixtures.reference(fixture), channels: fixture.channels))
         #expect(difference.maximum <= 1, "\(name): \(difference)")
+    }
+
+    @Test("a PNG's gAMA is applied: linear 16-bit samples come out as 255 (v / 65535)^(1/2.2)")
+    func gamma() throws {
+        let fixture = try Fixtures.named("gamma-png16-linear")
+        let decoded = try decodeFull(try Fixtures.bytes(fixture))
+        let difference = PixelDifference(decoded.buffer.pixels, try Fixtures.reference(fixture))
+        #expect(difference.maximum <= 1, "\(difference)")
     }
 
     @Test("every 16-bit PNG recipe is there: 6 kinds, interlaced and not")

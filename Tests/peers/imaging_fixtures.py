@@ -293,6 +293,55 @@ odd_sos[spectral:spectral + 3] = b"\x00\x00\x00"
 video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 40
 warned_jpeg("warned-motion-photo", bytes(odd_sos) + video)
 
+# JPEGs in the other shapes libjpeg reads (restart markers, one scan per component, arithmetic
+# coding), whole, and cut where only a scan-level check can see the loss: each must decode to djpeg's
+# pixels when whole and be refused as truncated when cut.
+def djpeg_rgba(path):
+    ppm = subprocess.run(["djpeg", "-pnm", path], check=True, capture_output=True).stdout
+    return to_rgba(Image.open(io.BytesIO(ppm)))
+
+
+def scan_starts(data):
+    return [i for i in range(len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xDA]
+
+
+shapes = {}
+buffer = io.BytesIO()
+Image.open(io.BytesIO(clean_bytes)).save(buffer, "JPEG", quality=90, restart_marker_blocks=4)
+shapes["restart"] = buffer.getvalue()
+with open(os.path.join(out, "scans.txt"), "w") as handle:
+    handle.write("0;\n1;\n2;\n")
+subprocess.run(["jpegtran", "-scans", os.path.join(out, "scans.txt"), "-outfile", os.path.join(out, "tmp-ni.jpg"),
+                os.path.join(out, "clean-300x200.jpg")], check=True)
+shapes["non-interleaved"] = open(os.path.join(out, "tmp-ni.jpg"), "rb").read()
+Image.open(io.BytesIO(clean_bytes)).save(os.path.join(out, "tmp.ppm"))
+subprocess.run(["cjpeg", "-arithmetic", "-quality", "90", "-outfile", os.path.join(out, "tmp-ar.jpg"),
+                os.path.join(out, "tmp.ppm")], check=True)
+shapes["arithmetic"] = open(os.path.join(out, "tmp-ar.jpg"), "rb").read()
+buffer = io.BytesIO()
+Image.open(io.BytesIO(clean_bytes)).save(buffer, "JPEG", quality=90, progressive=True)
+shapes["progressive"] = buffer.getvalue()
+for shape, data in shapes.items():
+    name = f"shape-{shape}"
+    with open(os.path.join(out, name + ".jpg"), "wb") as handle:
+        handle.write(data)
+    add(name, name + ".jpg", djpeg_rgba(os.path.join(out, name + ".jpg")))
+cuts = {"arithmetic-half": shapes["arithmetic"][:len(shapes["arithmetic"]) // 2],
+        "arithmetic-no-eoi": shapes["arithmetic"][:-2]}  # arithmetic decoding reads zeros past the end unseen
+restarts = [i for i in range(len(shapes["restart"]) - 1)
+            if shapes["restart"][i] == 0xFF and 0xD0 <= shapes["restart"][i + 1] <= 0xD7]
+assert len(restarts) > 10, "Pillow wrote no restart markers"
+cuts["restart-before-rst"] = shapes["restart"][:restarts[len(restarts) // 2]]
+cuts["restart-before-last-rst"] = shapes["restart"][:restarts[-1]]
+for index, start in enumerate(scan_starts(shapes["non-interleaved"])[1:], 2):
+    cuts[f"non-interleaved-before-scan-{index}"] = shapes["non-interleaved"][:start]
+for index, start in enumerate(scan_starts(shapes["progressive"])[1:], 2):
+    cuts[f"progressive-before-scan-{index}"] = shapes["progressive"][:start]
+for label, data in cuts.items():
+    with open(os.path.join(out, f"cut-{label}.jpg"), "wb") as handle:
+        handle.write(data)
+    add(f"cut-{label}", f"cut-{label}.jpg", None)
+
 # A valid JPEG thumbd does not decode: 12-bit samples (Pillow cannot write one: the SOF's precision
 # byte says 12). Expected: unsupported_format, not corrupt.
 sof = clean_bytes.index(b"\xff\xc0")
@@ -344,6 +393,15 @@ for interlace in (True, False):
     png16(f"png16-rgba-{suffix}", np.dstack(rgb + [alpha]).reshape(h, -1).tolist(), w, h, interlace,
           greyscale=False, alpha=True)
     png16(f"png16-trns-{suffix}", gray.tolist(), w, h, interlace, greyscale=True, transparent=int(gray[5, 7]))
+
+# gAMA is applied (the PNG specification; Pillow, libvips and ImageMagick ignore it): a 16-bit gray
+# file of linear samples (gAMA 1.0) comes out as 255 * (v / 65535) ^ (1 / 2.2), libpng's sRGB law.
+gamma_values = field(37, 23, 5)
+with open(os.path.join(out, "gamma-png16-linear.png"), "wb") as handle:
+    png.Writer(37, 23, bitdepth=16, greyscale=True, gamma=1.0).write(handle, gamma_values.tolist())
+assert any(kind == b"gAMA" for kind, _ in png.Reader(filename=os.path.join(out, "gamma-png16-linear.png")).chunks())
+add("gamma-png16-linear", "gamma-png16-linear.png",
+    np.round(255 * (gamma_values / 65535) ** (1 / 2.2)).astype(np.uint8))
 
 # PNG with an EXIF orientation in eXIf (PNG Third Edition): as Pillow writes it, and with the
 # "Exif\0\0" prefix some writers leave in. The reference is Pillow's exif_transpose.

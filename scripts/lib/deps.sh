@@ -10,6 +10,7 @@ THUMBD_APT_PACKAGES=(
     libpng-dev             # PNG decode and encode
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
+    libjpeg-turbo-progs    # cjpeg, jpegtran, djpeg: arithmetic and per-component-scan fixtures, reference decodes
     icc-profiles-free      # the Adobe RGB ICC profile for colour-conversion fixtures
     libgs-common           # Ghostscript's default CMYK ICC profile for the CMYK-with-profile fixture
     systemd                # systemd-analyze verify for config/thumbd.service

@@ -78,7 +78,8 @@ enum JPEGDecoder {
         case CJPEG_OK:
             return
         case CJPEG_TRUNCATED:
-            throw ImagingError(.truncated, "the JPEG data ends early, after \(result.rows_decoded) of \(height) rows (\(message))")
+            let rows = result.rows_decoded > 0 ? ", after \(result.rows_decoded) of \(height) rows" : ""
+            throw ImagingError(.truncated, "the JPEG data ends early\(rows) (\(message))")
         case CJPEG_UNSUPPORTED:
             throw ImagingError(.unsupportedFormat, "unsupported JPEG: \(message) (thumbd reads 8-bit baseline and progressive JPEGs)")
         case CJPEG_TOO_MANY_SCANS:
