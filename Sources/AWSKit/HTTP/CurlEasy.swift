@@ -13,20 +13,26 @@ final class CancellationFlag: Sendable {
 /// handle is reused for many requests, by one thread at a time: not `Sendable`.
 final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl keeps this pointer (CURLOPT_ERRORBUFFER) and writes into it during later calls, so it is
+    /// memory we own for the handle's life: a pointer made from `&array` is valid for one call only.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    static let globalInit: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
+    /// `curl_global_init`'s result, once per process (libcurl's rule: before any other call).
+    static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
     init() {
-        _ = Self.globalInit
+        guard Self.globalInit == CURLE_OK else {
+            fatalError("curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
+        }
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        curl_easy_cleanup(handle)  // first: the handle no longer writes into the buffer
+        errorBuffer.deallocate()
     }
 
     /// Performs `request`, blocking the calling thread until the response is complete or fails.
@@ -79,7 +85,7 @@ final class CurlEasy {
                 // Refuse a declared Content-Length over the cap before reading any of the body;
                 // the write callback enforces it for bodies of unknown length.
                 set(ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
-                set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, &errorBuffer))
+                set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
                 set(ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
                 set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
                 set(ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
@@ -142,7 +148,7 @@ final class CurlEasy {
     }
 
     private func describe(_ code: CURLcode) -> String {
-        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(code))
         return detail.isEmpty ? "\(summary) (curl \(code.rawValue))" : "\(detail) (curl \(code.rawValue))"
     }
