@@ -24,7 +24,9 @@ out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 manifest = []
 MAGICK = "/usr/bin/convert" if os.path.exists("/usr/bin/convert") else shutil.which("convert-im6.q16") or "convert"
-ICC_DIR = "/usr/share/color/icc"
+# The profiles fixtures are made from, each with the Debian package that provides it (deps.sh).
+ADOBE_RGB_PROFILE = "/usr/share/color/icc/compatibleWithAdobeRGB1998.icc"  # icc-profiles-free
+CMYK_PROFILE = "/usr/share/color/icc/ghostscript/default_cmyk.icc"  # libgs-common
 
 
 def require(path, package):
@@ -155,7 +157,7 @@ add("png-adam7", "png-adam7.png", to_rgba(base))
 
 # Colour: Adobe RGB (and a CMYK JPEG with a profile), converted to sRGB by Pillow's ImageCms.
 srgb = ImageCms.createProfile("sRGB")
-adobe_path = require(os.path.join(ICC_DIR, "compatibleWithAdobeRGB1998.icc"), "icc-profiles-free")
+adobe_path = require(ADOBE_RGB_PROFILE, "icc-profiles-free")
 adobe = ImageCms.getOpenProfile(adobe_path)
 with open(adobe_path, "rb") as handle:
     adobe_bytes = handle.read()
@@ -219,7 +221,7 @@ add("display-p3-jpeg", "display-p3.jpg",
                                       renderingIntent=ImageCms.Intent.PERCEPTUAL)))
 
 # CMYK with its own profile (Ghostscript's default CMYK): converted through the profile, not naively.
-cmyk_profile_path = require(os.path.join(ICC_DIR, "ghostscript", "default_cmyk.icc"), "libgs-common")
+cmyk_profile_path = require(CMYK_PROFILE, "libgs-common")
 with open(cmyk_profile_path, "rb") as handle:
     cmyk_bytes = handle.read()
 save(base.convert("CMYK"), "cmyk-profile.jpg", quality=95, icc_profile=cmyk_bytes)
