@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "AWSKit", targets: ["AWSKit"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "ThumbService", targets: ["ThumbService"]),
+        // A scripted HTTP transport for testing code built on AWSKit without a network (see its docs).
+        .library(name: "AWSKitTesting", targets: ["AWSKitTesting"]),
         .executable(name: "thumbd", targets: ["thumbd"]),
         .executable(name: "thumb-submit", targets: ["thumb-submit"]),
         .executable(name: "thumbctl", targets: ["thumbctl"]),
@@ -16,7 +18,8 @@ let package = Package(
         // Flag parsing for the three executables: subcommands, help text, validation errors.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The logging API libraries take from their caller (`Logger`), with our JSON/text handler in thumbd.
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // (1.11: the `LogEvent` our handler implements; earlier releases lack it.)
+        .package(url: "https://github.com/apple/swift-log", from: "1.11.0"),
     ],
     targets: [
         // C libraries, each behind a small shim header (see the header for why each wrapper exists).
@@ -44,52 +47,63 @@ let package = Package(
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
 
         // JPEG and PNG in and out, our own SIMD resampler, EXIF orientation and ICC colour.
-        .target(
-            name: "Imaging",
-            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
+        .target(name: "Imaging", dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS"]),
+
+        // Dedicated threads for blocking C calls (libcurl's transfers, image work), off Swift's pool.
+        .target(name: "ThreadPool"),
 
         .target(
             name: "AWSKit",
             dependencies: [
-                "CCurl", "CCrypto",
+                "CCurl", "CCrypto", "ThreadPool",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(name: "AWSKitTesting", dependencies: ["AWSKit"]),
 
-        // The service: settings, job messages, the worker loop, logs and lifecycle.
+        // The service: settings, job messages, queues, the worker loop, logs, lifecycle and process
+        // policy (the allocator's tuning).
         .target(
             name: "ThumbService",
             dependencies: [
-                "AWSKit", "Imaging",
+                "AWSKit", "Imaging", "ThreadPool",
+                .target(name: "CMalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        // What the three commands share: the service options (`@OptionGroup`) and how they load settings.
+        .target(
+            name: "ThumbCommandLine",
+            dependencies: [
+                "ThumbService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "thumbd",
             dependencies: [
-                "ThumbService",
+                "ThumbService", "ThumbCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "thumb-submit",
             dependencies: [
-                "ThumbService",
+                "ThumbService", "ThumbCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "thumbctl",
             dependencies: [
-                "ThumbService",
+                "ThumbService", "ThumbCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Helpers the test targets share: running the Python peers and the built binaries.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "TestSupport"]),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "AWSKitTesting", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService", "TestSupport"]),
+        .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService", "AWSKitTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

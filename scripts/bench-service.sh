@@ -60,7 +60,7 @@ start=$(date +%s.%N)
 THUMBD_QUEUE=bench-thumbd THUMBD_OUTPUT_BUCKET=bench-out-thumbd THUMBD_WAIT_TIME=1 THUMBD_LOG_FORMAT=json \
     /usr/bin/time -o "$bench/time-thumbd.txt" -f "%U %S %M" "$bin/thumbd" --exit-when-idle "$idle" >"$bench/thumbd.log"
 thumbd_wall=$(echo "$(date +%s.%N) - $start - $idle" | bc)
-ok=$(grep -c '"result":"ok"' "$bench/thumbd.log" || true)
+ok=$(grep -c '"job.result":"ok"' "$bench/thumbd.log" || true)
 
 echo "==> reference worker (the assignment's: Python, boto3, Pillow ImageOps.fit, one message at a time)"
 start=$(date +%s.%N)

@@ -63,7 +63,7 @@ url, source, output, log = sys.argv[1:]
 s3 = boto3.client("s3", endpoint_url=url)
 timings = {}
 for line in open(log):
-    match = re.search(r"source=s3://\S+/codelab-04/(\w+)\.jpg .*total_ms=([\d.]+)", line)
+    match = re.search(r"job.source=s3://\S+/codelab-04/(\w+)\.jpg .*job.total_ms=([\d.]+)", line)
     if " job " in line and match:
         timings[match.group(1)] = float(match.group(2))
 print(f"{'job':<10} {'source':>11} {'box':>10} {'thumbnail':>10} {'bytes':>8} {'ms':>7}  key")

@@ -48,7 +48,7 @@ python3 scripts/lib/soak_monitor.py "$pid" "$MOTO_URL" "$MOTO_URL/123456789012/s
     "$out/report.json" "${keys[@]}" || status=1
 kill -TERM "$pid"
 wait "$pid" || status=1
-failed=$(grep -c '"result":"retry"\|"result":"dead_lettered"' "$out/thumbd.log" || true)
+failed=$(grep -c '"job.result":"retry"\|"job.result":"dead_lettered"' "$out/thumbd.log" || true)
 echo "==> jobs that failed: $failed"
 [ "$failed" = 0 ] || status=1
 exit $status

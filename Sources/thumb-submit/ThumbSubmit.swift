@@ -2,6 +2,7 @@ import AWSKit
 import ArgumentParser
 import Foundation
 import Imaging
+import ThumbCommandLine
 import ThumbService
 
 @main
@@ -27,9 +28,7 @@ struct ThumbSubmit: AsyncParsableCommand {
     @Option(help: "Bucket for the thumbnails (default: the worker's setting, else the source bucket).") var outputBucket: String?
     @Option(name: .customLong("wait"), help: "Wait up to SECONDS (default 120) for every output, print their URLs.")
     var waitSeconds: Int?
-    @Option(help: "Queue name or URL (THUMBD_QUEUE).") var queue: String?
-    @Option(help: "Config file of KEY=VALUE lines.") var config: String?
-    @Option(help: "Endpoint URL for SQS and S3 (THUMBD_ENDPOINT_URL).") var endpointUrl: String?
+    @OptionGroup var options: ServiceOptions
 
     /// `--wait` takes an optional value: a bare `--wait` means 120 seconds.
     static func main() async {
@@ -58,8 +57,7 @@ struct ThumbSubmit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try SettingsLoader.source(
-            flags: ["THUMBD_QUEUE": queue, "THUMBD_ENDPOINT_URL": endpointUrl], configPath: config)
+        let source = try options.source()
         let settings = try Settings(source)
         let requested: [SizeRequest]
         if let sizes {
@@ -68,7 +66,8 @@ struct ThumbSubmit: AsyncParsableCommand {
             requested = [SizeRequest(width: width, height: height, mode: mode.flatMap(ResizeMode.init) ?? .fit)]
         }
         let clients = try await ServiceClients.make(source: source, settings: settings)
-        let queueURL = try await clients.queueURL(try settings.requireQueue())
+        let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
+        let queueURL = queues.url
         func job(_ key: String) -> Job {
             Job(bucket: bucket, key: key, sizes: requested, outputBucket: outputBucket, format: format.flatMap(OutputFormat.init),
                 quality: quality)
@@ -84,7 +83,7 @@ struct ThumbSubmit: AsyncParsableCommand {
             submitted += try await submitPrefix(prefix, clients: clients, queueURL: queueURL, makeJob: job)
         }
         if let seconds = waitSeconds {
-            try await wait(for: submitted, seconds: seconds, clients: clients, settings: settings)
+            try await wait(for: submitted, seconds: seconds, clients: clients, settings: settings, deadLetterURL: queues.deadLetterURL)
         }
     }
 
@@ -125,10 +124,13 @@ struct ThumbSubmit: AsyncParsableCommand {
     }
 
     /// Waits for every output object; fails when a job reached the dead-letter queue or time ran out.
-    private func wait(for jobs: [(Job, String)], seconds: Int, clients: ServiceClients, settings: Settings) async throws {
+    /// - Parameter deadLetterURL: where thumbd puts failed jobs (`ServiceQueues`); nil: only the
+    ///   deadline ends a failed job's wait.
+    private func wait(
+        for jobs: [(Job, String)], seconds: Int, clients: ServiceClients, settings: Settings, deadLetterURL dlqURL: String?
+    ) async throws {
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var pending = jobs.flatMap { job, id in job.outputs(settings: settings).map { (output: $0, messageId: id) } }
-        let dlqURL = try? await clients.queueURL(settings.deadLetterQueue ?? (ServiceClients.queueName(try settings.requireQueue()) + "-dlq"))
         let ids = Set(jobs.map(\.1))
         while !pending.isEmpty {
             var still: [(output: (bucket: String, key: String), messageId: String)] = []

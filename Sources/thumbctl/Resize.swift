@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import ThumbService
 
 /// `thumbctl resize`: the imaging module on local files, one process for many files.
 struct Resize: ParsableCommand {

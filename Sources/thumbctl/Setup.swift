@@ -1,6 +1,7 @@
 import AWSKit
 import ArgumentParser
 import Foundation
+import ThumbCommandLine
 import ThumbService
 
 /// `thumbctl setup`: the queue, its dead-letter queue and redrive policy, and an output bucket that
@@ -9,22 +10,31 @@ struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the queue, its dead-letter queue and the output bucket (idempotent).")
 
     @OptionGroup var options: ServiceOptions
+    @Option(help: "Bucket for thumbnails, made public-readable (THUMBD_OUTPUT_BUCKET; none: thumbnails go to each source bucket).")
+    var outputBucket: String?
     @Option(help: "Receives before a message goes to the dead-letter queue (THUMBD_MAX_RECEIVE_COUNT, default 5).")
     var maxReceiveCount: Int?
     @Option(help: "The queue's visibility timeout, seconds (THUMBD_VISIBILITY_TIMEOUT, default 60).") var visibilityTimeout: Int?
     @Flag(help: "Make the bucket public with a bucket policy instead of object ACLs.") var publicPolicy = false
 
     func run() async throws {
-        let (settings, clients) = try await options.load()
+        let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
         let queueName = ServiceClients.queueName(try settings.requireQueue())
-        let dlqURL = try await clients.sqs.createQueue(
-            name: try settings.deadLetterQueueName(), attributes: ["MessageRetentionPeriod": "1209600"])
+        // The dead-letter queue the queue already has, if it exists; else THUMBD_DLQ; else <queue>-dlq.
+        let existing = try? await ServiceQueues.resolve(settings: settings, clients: clients)
+        let dlqURL: String
+        if let found = existing?.deadLetterURL {
+            dlqURL = found
+        } else {
+            let name = settings.deadLetterQueue.map(ServiceClients.queueName) ?? ServiceQueues.conventionalDeadLetterName(queue: queueName)
+            dlqURL = try await clients.sqs.createQueue(name: name, attributes: ["MessageRetentionPeriod": "1209600"])
+        }
         guard let dlqArn = try await clients.sqs.getQueueAttributes(queueUrl: dlqURL, names: ["QueueArn"])["QueueArn"] else {
             throw ValidationError("the dead-letter queue has no ARN")
         }
         let receives = maxReceiveCount ?? settings.maxReceiveCount
         let attributes = [
-            "VisibilityTimeout": String(visibilityTimeout ?? settings.visibilityTimeout), "ReceiveMessageWaitTimeSeconds": "20",
+            "VisibilityTimeout": String(visibilityTimeout ?? settings.visibilityTimeout.wholeSeconds), "ReceiveMessageWaitTimeSeconds": "20",
             "RedrivePolicy": #"{"deadLetterTargetArn":"\#(dlqArn)","maxReceiveCount":"\#(receives)"}"#,
         ]
         let queueURL: String
@@ -59,10 +69,11 @@ struct Teardown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Delete the queue, the dead-letter queue and the output bucket.")
 
     @OptionGroup var options: ServiceOptions
+    @Option(help: "The output bucket to delete (THUMBD_OUTPUT_BUCKET).") var outputBucket: String?
     @Flag(help: "Delete the output bucket even when it holds objects (they are deleted first).") var force = false
 
     func run() async throws {
-        let (settings, clients) = try await options.load()
+        let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
         // Refuse before deleting anything: a half-done teardown is worse than none.
         let bucket = settings.outputBucket
         var bucketHoldsObjects = false
@@ -72,14 +83,14 @@ struct Teardown: AsyncParsableCommand {
                 throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
             }
         }
-        for name in [try settings.requireQueue(), try settings.deadLetterQueueName()] {
-            do {
-                let url = try await clients.queueURL(name)
+        do {
+            let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
+            for url in [queues.url, queues.deadLetterURL].compactMap({ $0 }) {
                 try await clients.sqs.deleteQueue(queueUrl: url)
                 print("deleted queue \(url)")
-            } catch let error as AWSServiceError where error.code == "QueueDoesNotExist" || error.code == "AWS.SimpleQueueService.NonExistentQueue" {
-                print("no queue \(name)")
             }
+        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
+            print("no queue \(try settings.requireQueue())")
         }
         guard let bucket else { return }
         if bucketHoldsObjects {

@@ -1,6 +1,7 @@
 import AWSKit
 import ArgumentParser
 import Foundation
+import ThumbCommandLine
 import ThumbService
 
 /// `thumbctl status`: how many messages wait, are in work and are delayed, in the queue and its DLQ.
@@ -10,21 +11,25 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let (settings, clients) = try await options.load()
+        let (_, clients, queues) = try await options.loadWithQueues()
         func row(_ cells: [String]) -> String {
             let widths = [6, 9, 10, 8]
             return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
                 + "  " + cells[4]
         }
         print(row(["", "visible", "in-flight", "delayed", "url"]))
-        for (label, name) in [("queue", try settings.requireQueue()), ("dlq", try settings.deadLetterQueueName())] {
-            let url = try await clients.queueURL(name)
+        for (label, url) in [("queue", queues.url), ("dlq", queues.deadLetterURL)] {
+            guard let url else {
+                print(row([label, "-", "-", "-", "none (\(ServiceQueues.NoDeadLetterQueue(queueURL: queues.url)))"]))
+                continue
+            }
             let attributes = try await clients.sqs.getQueueAttributes(
                 queueUrl: url,
                 names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"])
+            let found = label == "dlq" ? "  (from \(queues.deadLetterSource?.rawValue ?? "?"))" : ""
             print(row([
                 label, attributes["ApproximateNumberOfMessages"] ?? "?", attributes["ApproximateNumberOfMessagesNotVisible"] ?? "?",
-                attributes["ApproximateNumberOfMessagesDelayed"] ?? "?", url,
+                attributes["ApproximateNumberOfMessagesDelayed"] ?? "?", url + found,
             ]))
         }
     }
@@ -40,8 +45,8 @@ struct DeadLetters: AsyncParsableCommand {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let (settings, clients) = try await options.load()
-            let url = try await clients.queueURL(try settings.deadLetterQueueName())
+            let (_, clients, queues) = try await options.loadWithQueues()
+            let url = try queues.requireDeadLetterURL()
             let messages = try await DeadLetters.collect(clients.sqs, url)
             for message in messages {
                 let attributes = message.messageAttributes ?? [:]
@@ -60,9 +65,9 @@ struct DeadLetters: AsyncParsableCommand {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let (settings, clients) = try await options.load()
-            let dlqURL = try await clients.queueURL(try settings.deadLetterQueueName())
-            let queueURL = try await clients.queueURL(try settings.requireQueue())
+            let (_, clients, queues) = try await options.loadWithQueues()
+            let dlqURL = try queues.requireDeadLetterURL()
+            let queueURL = queues.url
             var moved = 0
             while true {
                 let messages = try await clients.sqs.receiveMessage(queueUrl: dlqURL, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 60)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Logging
+import ThumbCommandLine
 import ThumbService
 
 @main
@@ -15,9 +16,7 @@ struct Thumbd: AsyncParsableCommand {
             finish jobs in work for up to --drain-timeout, make the rest visible again, exit 0.
             """)
 
-    @Option(help: "Config file of KEY=VALUE lines (default /etc/thumbd/thumbd.conf when it exists).") var config: String?
-    @Option(help: "Queue name or URL (THUMBD_QUEUE).") var queue: String?
-    @Option(help: "Dead-letter queue name or URL (THUMBD_DLQ; default: the queue's redrive target).") var dlq: String?
+    @OptionGroup var options: ServiceOptions
     @Option(help: "Bucket for thumbnails (THUMBD_OUTPUT_BUCKET; default: the source bucket).") var outputBucket: String?
     @Option(help: "Output key template (THUMBD_OUTPUT_KEY_TEMPLATE).") var outputKeyTemplate: String?
     @Option(help: "Sizes for messages without any, e.g. 400x400,100x100:fill (THUMBD_SIZES).") var sizes: String?
@@ -30,23 +29,22 @@ struct Thumbd: AsyncParsableCommand {
     @Option(help: "Long-poll wait, 0-20 s (THUMBD_WAIT_TIME).") var waitTime: String?
     @Option(help: "Exit 0 once the queue has been empty this many seconds (THUMBD_EXIT_WHEN_IDLE).") var exitWhenIdle: String?
     @Option(help: "auto, json or text (THUMBD_LOG_FORMAT).") var logFormat: String?
-    @Option(help: "Endpoint URL for SQS and S3 (THUMBD_ENDPOINT_URL; AWS_ENDPOINT_URL_* also work).") var endpointUrl: String?
     @Flag(help: "Log every AWS request too.") var debug = false
 
     func run() async throws {
         let shutdown = ShutdownSignal()
         shutdown.installSignalHandlers()
         let flags: [String: String?] = [
-            "THUMBD_QUEUE": queue, "THUMBD_DLQ": dlq, "THUMBD_OUTPUT_BUCKET": outputBucket,
+            "THUMBD_OUTPUT_BUCKET": outputBucket,
             "THUMBD_OUTPUT_KEY_TEMPLATE": outputKeyTemplate, "THUMBD_SIZES": sizes, "THUMBD_FORMAT": format,
             "THUMBD_QUALITY": quality, "THUMBD_CONCURRENCY": concurrency, "THUMBD_ACL": acl, "THUMBD_DRAIN_TIMEOUT": drainTimeout,
             "THUMBD_VISIBILITY_TIMEOUT": visibilityTimeout, "THUMBD_WAIT_TIME": waitTime, "THUMBD_EXIT_WHEN_IDLE": exitWhenIdle,
-            "THUMBD_LOG_FORMAT": logFormat, "THUMBD_ENDPOINT_URL": endpointUrl,
+            "THUMBD_LOG_FORMAT": logFormat,
         ]
         let source: Settings.Source
         let settings: Settings
         do {
-            source = try SettingsLoader.source(flags: flags, configPath: config)
+            source = try options.source(adding: flags)
             settings = try Settings(source)
             _ = try settings.requireQueue()
         } catch {
@@ -69,17 +67,18 @@ struct Thumbd: AsyncParsableCommand {
 
         let notifier = SystemdNotifier()
         let clients: ServiceClients
-        let queues: Worker.Queues
+        let queues: ServiceQueues
         do {
             clients = try await ServiceClients.make(
                 source: source, settings: settings, maxConnections: settings.concurrency * 3 + 4, logger: Logger(label: "thumbd.aws"))
-            queues = try await Worker.resolveQueues(settings: settings, clients: clients)
+            queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
         } catch {
             fatal("cannot reach the queue \(settings.queue ?? ""): \(error)", code: 1)
         }
         var startup = settings.summary.reduce(into: Logger.Metadata()) { $0["setting.\($1.key)"] = "\($1.value)" }
         startup["queue.url"] = "\(queues.url)"
-        startup["dlq.url"] = "\(queues.deadLetterURL ?? "none (left to the redrive policy)")"
+        startup["dlq.url"] = "\(queues.deadLetterURL ?? "none (permanent failures come back until a redrive policy moves them)")"
+        startup["dlq.found_by"] = "\(queues.deadLetterSource?.rawValue ?? "-")"
         startup["region"] = "\(clients.region)"
         logger.info("started", metadata: startup)
         notifier.notify("READY=1\nSTATUS=polling \(queues.url)")
@@ -90,7 +89,7 @@ struct Thumbd: AsyncParsableCommand {
         let watchdog = Task {
             guard let interval = SystemdNotifier.watchdogInterval() else { return }
             while !Task.isCancelled {
-                if worker.isMakingProgress(within: max(interval / 2, Double(settings.waitTimeSeconds) + 20)) {
+                if worker.isMakingProgress(within: max(.seconds(interval / 2), settings.waitTime + .seconds(20))) {
                     notifier.notify("WATCHDOG=1")
                 } else {
                     logger.error("the receive loop is stuck; not feeding the watchdog")

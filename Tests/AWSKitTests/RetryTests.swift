@@ -1,37 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import AWSKitTesting
 
 @testable import AWSKit
-
-/// A transport that answers from a script, wrapping nothing: the retry loop is tested alone here;
-/// against a real server the fault-injection proxy (reliability issue) does the same.
-final class ScriptedTransport: HTTPTransport {
-    enum Step: Sendable {
-        case respond(Int, String)
-        case fail(HTTPError.Kind)
-    }
-
-    private let steps: Mutex<[Step]>
-    let sent = Mutex<[HTTPRequest]>([])
-
-    init(_ steps: [Step]) {
-        self.steps = Mutex(steps)
-    }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        sent.withLock { $0.append(request) }
-        let step = steps.withLock { $0.isEmpty ? .respond(200, "{}") : $0.removeFirst() }
-        switch step {
-        case .respond(let status, let body):
-            return HTTPResponse(status: status, headers: ["x-amzn-RequestId": "req-\(status)"], body: Data(body.utf8))
-        case .fail(let kind):
-            throw HTTPError(kind: kind, message: "scripted", target: "\(request.method) \(request.path)")
-        }
-    }
-
-    var attempts: Int { sent.withLock { $0.count } }
-}
 
 @Suite("Retries (standard mode)")
 struct RetryTests {
@@ -73,7 +45,7 @@ struct RetryTests {
         let transport = ScriptedTransport([.respond(503, "")])
         let (sqs, _) = client(transport)
         _ = try await sqs.listQueues()
-        let sent = transport.sent.withLock { $0 }
+        let sent = transport.requests
         #expect(sent.map { $0.headers["amz-sdk-request"] } == ["attempt=1; max=3", "attempt=2; max=3"])
         #expect(sent.allSatisfy { $0.headers["Authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/") == true })
         #expect(Set(sent.map { $0.headers["amz-sdk-invocation-id"] ?? "" }).count == 1)

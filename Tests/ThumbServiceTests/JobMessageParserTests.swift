@@ -9,7 +9,7 @@ struct JobMessageParserTests {
     let parser = JobMessageParser(defaultSizes: [SizeRequest(width: 400, height: 400), SizeRequest(width: 100, height: 100, mode: .fill)])
 
     func jobs(_ body: String) throws -> [Job] {
-        guard case .jobs(let jobs) = try parser.parse(body) else { throw JobError("test", "not jobs") }
+        guard case .jobs(let jobs) = try parser.parse(body) else { throw JobError(.internal, "not jobs") }
         return jobs
     }
 
@@ -18,7 +18,7 @@ struct JobMessageParserTests {
             _ = try parser.parse(body)
             return nil
         } catch let error as JobError {
-            return error.code
+            return error.code.rawValue
         } catch {
             return "other"
         }
@@ -143,9 +143,30 @@ struct JobMessageParserTests {
             SizeRequest(width: 400, height: 400), SizeRequest(width: 100, height: 100, mode: .fill),
             SizeRequest(width: nil, height: 300), SizeRequest(width: 250, height: nil),
         ])
-        #expect(throws: JobError.self) { try SizeRequest.parseList("400", maxSide: 8192) }
-        #expect(throws: JobError.self) { try SizeRequest.parseList("x", maxSide: 8192) }
-        #expect(throws: JobError.self) { try SizeRequest.parseList("9000x10", maxSide: 8192) }
+        // One failure, one code, whether the size came as text (a setting, thumb-submit) or as JSON.
+        for text in ["400", "x", "9000x10", "0x5", "axb", ""] {
+            let error = #expect(throws: JobError.self) { try SizeRequest.parseList(text, maxSide: 8192) }
+            #expect(error?.code == .invalidSize, "\(text)")
+        }
+        #expect(code(#"{"bucket": "bkt", "key": "k", "sizes": [{"width": 9000}]}"#) == "invalid_size")
+        #expect(code(#"{"bucket": "bkt", "key": "k", "sizes": [{"mode": "fill"}]}"#) == "invalid_size")
+        let many = Array(repeating: "1x1", count: SizeRequest.maxPerMessage + 1).joined(separator: ",")
+        #expect(throws: JobError(.tooManySizes, "21 sizes; at most 20")) { try SizeRequest.parseList(many, maxSide: 8192) }
+    }
+
+    @Test("an SNS notification's Message is measured for depth before it is parsed")
+    func snsDepth() throws {
+        // 600 levels: deeper than Foundation's parser accepts (512), so a parse-first parser only says
+        // "not a JSON object"; the depth check names the real reason.
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["Type": "Notification", "Message": deep]), as: UTF8.self)
+        let error = #expect(throws: JobError.self) { try parser.parse(body) }
+        #expect(error?.code == .badJSON)
+        #expect(error?.message.contains("deeper than \(JobMessageParser.maxDepth)") == true, "\(String(describing: error))")
+        // 17 levels: still valid JSON, refused all the same.
+        let seventeen = String(repeating: "[", count: 17) + String(repeating: "]", count: 17)
+        let body17 = String(decoding: try JSONSerialization.data(withJSONObject: ["Type": "Notification", "Message": seventeen]), as: UTF8.self)
+        #expect(code(body17) == "bad_json")
     }
 
     @Test("messages thumb-submit writes parse back to the same jobs")

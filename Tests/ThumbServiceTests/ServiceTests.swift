@@ -54,7 +54,7 @@ struct ServiceTests {
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 5)
-        #expect(jobs.allSatisfy { $0["result"] == "ok" && $0["decode_ms"] != nil && $0["upload_ms"] != nil && $0["bytes_in"] != nil })
+        #expect(jobs.allSatisfy { $0["job.result"] == "ok" && $0["job.decode_ms"] != nil && $0["job.upload_ms"] != nil && $0["job.bytes_in"] != nil })
         #expect(result.lines.contains { $0["msg"] == "started" && $0["queue.url"] == queueURL })
         #expect(!result.lines.contains { "\($0)".contains(Moto.credentials.secretAccessKey) }, "a secret in the log")
     }

@@ -102,7 +102,7 @@ struct ToolsTests {
         let result = daemon.wait()
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lines.contains { $0["msg"] == "skipped" && $0["source"] == "s3://\(fixture.sourceBucket)/pics/owl-400x400.jpg" })
-        #expect(result.lines.filter { $0["msg"] == "job" && $0["result"] == "ok" }.count == 1)
+        #expect(result.lines.filter { $0["msg"] == "job" && $0["job.result"] == "ok" }.count == 1)
         _ = try await Moto.s3.headObject(bucket: fixture.sourceBucket, key: "pics/owl-400x400.jpg")
         await #expect(throws: AWSServiceError.self) {
             _ = try await Moto.s3.headObject(bucket: fixture.sourceBucket, key: "pics/owl-400x400-400x400.jpg")

@@ -20,8 +20,8 @@ struct WorkerBehaviourTests {
         let result = daemon.wait(seconds: 60)
         #expect(result.status == 0, "\(result.stderr)")
         let jobs = result.lines.filter { $0["msg"] == "job" }
-        #expect(jobs.count == 4 && jobs.allSatisfy { $0["result"] == "ok" })
-        #expect(jobs.allSatisfy { Double($0["download_ms"] ?? "0") ?? 0 >= 1500 }, "every download went through the delay")
+        #expect(jobs.count == 4 && jobs.allSatisfy { $0["job.result"] == "ok" })
+        #expect(jobs.allSatisfy { Double($0["job.download_ms"] ?? "0") ?? 0 >= 1500 }, "every download went through the delay")
         struct ProxyStats: Decodable {
             let gets: Int
             let max_concurrent_gets: Int
@@ -44,7 +44,7 @@ struct WorkerBehaviourTests {
         let first = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
         _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: body)
         result = try fixture.startDaemon(["--exit-when-idle", "2"]).wait()
-        #expect(result.lines.filter { $0["msg"] == "job" && $0["result"] == "ok" }.count == 1)
+        #expect(result.lines.filter { $0["msg"] == "job" && $0["job.result"] == "ok" }.count == 1)
         let second = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
         #expect(first.eTag == second.eTag && first.eTag != nil, "same bytes the second time")
         #expect(first.contentLength == second.contentLength)
@@ -86,9 +86,9 @@ struct WorkerFaultTests {
         let result = daemon.wait(seconds: 90)
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
-        #expect(jobs.map { $0["result"] ?? "" } == ["retry", "ok"], "\(jobs)")
+        #expect(jobs.map { $0["job.result"] ?? "" } == ["retry", "ok"], "\(jobs)")
         #expect(jobs.first?["error.code"] == "upload_failed")
-        #expect(jobs.last?["receive_count"] == "2")
+        #expect(jobs.last?["message.receive_count"] == "2")
         #expect((try? await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/street-40x.jpg")) != nil)
         let dlq = try await Moto.sqs.getQueueAttributes(queueUrl: try await fixture.url(fixture.queue + "-dlq"), names: ["ApproximateNumberOfMessages"])
         #expect(dlq["ApproximateNumberOfMessages"] == "0")
@@ -109,7 +109,7 @@ struct WorkerFaultTests {
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 1, "done once: \(jobs)")
-        #expect(jobs.first?["result"] == "ok" && jobs.first?["receive_count"] == "1")
+        #expect(jobs.first?["job.result"] == "ok" && jobs.first?["message.receive_count"] == "1")
         #expect(!result.lines.contains { $0["msg"] == "delete failed" })
     }
 }

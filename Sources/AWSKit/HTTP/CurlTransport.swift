@@ -1,4 +1,5 @@
 import Foundation
+import ThreadPool
 
 /// The real transport: libcurl on a pool of dedicated threads, never on Swift's cooperative pool
 /// (`curl_easy_perform` blocks). Each thread keeps one easy handle, so connections are kept alive and

@@ -29,12 +29,24 @@ public struct Job: Sendable, Equatable {
 }
 
 extension Job {
-    /// Where each size's thumbnail goes: the job's output bucket, else the setting, else the source
-    /// bucket; keys from the job's template, else the setting. In the order of `sizes`.
+    /// The bucket this job's thumbnails go to: the job's `output_bucket`, else `THUMBD_OUTPUT_BUCKET`,
+    /// else the source bucket. Decided here only.
+    public func destinationBucket(settings: Settings) -> String {
+        outputBucket ?? settings.outputBucket ?? bucket
+    }
+
+    /// Where each size's thumbnail goes: `destinationBucket`, keys from the job's template, else the
+    /// setting. In the order of `sizes`.
     public func outputs(settings: Settings) -> [(bucket: String, key: String)] {
-        let bucket = outputBucket ?? settings.outputBucket ?? self.bucket
+        let bucket = destinationBucket(settings: settings)
         let format = self.format ?? settings.format
         return sizes.map { (bucket, KeyTemplate.render(keyTemplate ?? settings.keyTemplate, sourceKey: key, size: $0, format: format)) }
+    }
+
+    /// An S3 event for one of our own thumbnails (written to the bucket it came from, with a key the
+    /// output template makes): thumbnailing it again would loop forever, so it is skipped.
+    public func isOwnThumbnail(settings: Settings) -> Bool {
+        fromS3Event && destinationBucket(settings: settings) == bucket && KeyTemplate.matchesOutput(key, template: settings.keyTemplate)
     }
 }
 

@@ -24,16 +24,16 @@ public struct JobMessageParser: Sendable {
 
     public func parse(_ body: String) throws -> JobMessage {
         guard body.utf8.count <= Self.maxBytes else {
-            throw JobError("message_too_large", "the message is \(body.utf8.count) bytes; at most \(Self.maxBytes)")
+            throw JobError(.messageTooLarge, "the message is \(body.utf8.count) bytes; at most \(Self.maxBytes)")
         }
         guard Self.depth(body) <= Self.maxDepth else {
-            throw JobError("bad_json", "the JSON nests deeper than \(Self.maxDepth) levels")
+            throw JobError(.badJSON, "the JSON nests deeper than \(Self.maxDepth) levels")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) else {
-            throw JobError("bad_json", "the message is not JSON")
+            throw JobError(.badJSON, "the message is not JSON")
         }
         guard let dictionary = object as? [String: Any] else {
-            throw JobError("unsupported_message", "the message is JSON but not an object")
+            throw JobError(.unsupportedMessage, "the message is JSON but not an object")
         }
         return try parse(dictionary, envelope: true)
     }
@@ -41,13 +41,16 @@ public struct JobMessageParser: Sendable {
     private func parse(_ object: [String: Any], envelope: Bool) throws -> JobMessage {
         if envelope, object["Type"] as? String == "Notification", let inner = object["Message"] {
             guard let text = inner as? String else {
-                throw JobError("invalid_field", "the SNS notification's Message is not a string")
+                throw JobError(.invalidField, "the SNS notification's Message is not a string")
+            }
+            // The depth check comes first: it is what keeps a hostile nesting away from the parser.
+            guard Self.depth(text) <= Self.maxDepth else {
+                throw JobError(.badJSON, "the SNS notification's Message nests deeper than \(Self.maxDepth) levels")
             }
             guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), let innerObject = parsed as? [String: Any]
             else {
-                throw JobError("bad_json", "the SNS notification's Message is not a JSON object")
+                throw JobError(.badJSON, "the SNS notification's Message is not a JSON object")
             }
-            guard Self.depth(text) <= Self.maxDepth else { throw JobError("bad_json", "the JSON nests too deep") }
             return try parse(innerObject, envelope: false)
         }
         if object["Event"] as? String == "s3:TestEvent" {
@@ -61,23 +64,23 @@ public struct JobMessageParser: Sendable {
 
     private func parseS3Event(_ value: Any) throws -> JobMessage {
         guard let records = value as? [[String: Any]], !records.isEmpty else {
-            throw JobError("invalid_field", "Records must be a non-empty list of objects")
+            throw JobError(.invalidField, "Records must be a non-empty list of objects")
         }
-        guard records.count <= 100 else { throw JobError("invalid_field", "\(records.count) records; at most 100") }
+        guard records.count <= 100 else { throw JobError(.invalidField, "\(records.count) records; at most 100") }
         var jobs: [Job] = []
         for record in records {
             guard let name = record["eventName"] as? String else {
-                throw JobError("missing_field", "an S3 event record has no eventName")
+                throw JobError(.missingField, "an S3 event record has no eventName")
             }
             guard name.hasPrefix("ObjectCreated:") else { continue }
             guard let s3 = record["s3"] as? [String: Any], let bucket = (s3["bucket"] as? [String: Any])?["name"] as? String,
                 let rawKey = (s3["object"] as? [String: Any])?["key"] as? String
             else {
-                throw JobError("missing_field", "an S3 event record has no s3.bucket.name or s3.object.key")
+                throw JobError(.missingField, "an S3 event record has no s3.bucket.name or s3.object.key")
             }
             // S3 event keys are form-URL-encoded: `+` is a space.
             guard let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
-                throw JobError("invalid_key", "the event's key \"\(rawKey.prefix(80))\" is not percent-encoded UTF-8")
+                throw JobError(.invalidKey, "the event's key \"\(rawKey.prefix(80))\" is not percent-encoded UTF-8")
             }
             var job = Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes)
             job.fromS3Event = true
@@ -88,20 +91,20 @@ public struct JobMessageParser: Sendable {
 
     private func parseJob(_ object: [String: Any]) throws -> Job {
         guard object["bucket"] != nil || object["key"] != nil else {
-            throw JobError("unsupported_message", "not a thumbd job, S3 event or SNS notification (no bucket or key)")
+            throw JobError(.unsupportedMessage, "not a thumbd job, S3 event or SNS notification (no bucket or key)")
         }
         let bucket = try Self.bucket(try string(object, "bucket", required: true)!)
         let key = try Self.key(try string(object, "key", required: true)!)
         var sizes: [SizeRequest]
         if let list = object["sizes"] {
             guard let entries = list as? [Any], !entries.isEmpty else {
-                throw JobError("invalid_field", "sizes must be a non-empty list")
+                throw JobError(.invalidField, "sizes must be a non-empty list")
             }
             guard entries.count <= SizeRequest.maxPerMessage else {
-                throw JobError("too_many_sizes", "\(entries.count) sizes; at most \(SizeRequest.maxPerMessage)")
+                throw JobError(.tooManySizes, "\(entries.count) sizes; at most \(SizeRequest.maxPerMessage)")
             }
             sizes = try entries.map { entry in
-                guard let size = entry as? [String: Any] else { throw JobError("invalid_field", "each size must be an object") }
+                guard let size = entry as? [String: Any] else { throw JobError(.invalidField, "each size must be an object") }
                 let mode = try string(size, "mode", required: false).map(SizeRequest.parseMode) ?? .fit
                 return try sized(width: try int(size, "width"), height: try int(size, "height"), mode: mode)
             }
@@ -118,37 +121,33 @@ public struct JobMessageParser: Sendable {
             do {
                 try KeyTemplate.validate(template)
             } catch let error as Settings.InvalidSetting {
-                throw JobError("invalid_field", "output_key_template: \(error.message)")
+                throw JobError(.invalidField, "output_key_template: \(error.message)")
             }
             job.keyTemplate = template
         }
         if let format = try string(object, "format", required: false) {
             guard let parsed = OutputFormat(rawValue: format.lowercased()) else {
-                throw JobError("invalid_field", "format must be jpeg or png, not \"\(format)\"")
+                throw JobError(.invalidField, "format must be jpeg or png, not \"\(format)\"")
             }
             job.format = parsed
         }
         if let quality = try int(object, "quality") {
-            guard (1...100).contains(quality) else { throw JobError("invalid_field", "quality must be 1 to 100, not \(quality)") }
+            guard (1...100).contains(quality) else { throw JobError(.invalidField, "quality must be 1 to 100, not \(quality)") }
             job.quality = quality
         }
         return job
     }
 
     private func sized(width: Int?, height: Int?, mode: ResizeMode) throws -> SizeRequest {
-        do {
-            return try SizeRequest.validated(width: width, height: height, mode: mode, maxSide: maxSide)
-        } catch let error as JobError {
-            throw JobError("invalid_size", error.message)
-        }
+        try SizeRequest.validated(width: width, height: height, mode: mode, maxSide: maxSide)
     }
 
     private func string(_ object: [String: Any], _ field: String, required: Bool) throws -> String? {
         guard let value = object[field], !(value is NSNull) else {
-            if required { throw JobError("missing_field", "the message has no \"\(field)\"") }
+            if required { throw JobError(.missingField, "the message has no \"\(field)\"") }
             return nil
         }
-        guard let text = value as? String else { throw JobError("invalid_field", "\"\(field)\" must be a string") }
+        guard let text = value as? String else { throw JobError(.invalidField, "\"\(field)\" must be a string") }
         return text
     }
 
@@ -158,7 +157,7 @@ public struct JobMessageParser: Sendable {
         // a JSON boolean is the NSNumber whose type is C's char. Fractions are refused too.
         guard let number = value as? NSNumber, String(cString: number.objCType) != "c", let integer = Int(exactly: number.doubleValue)
         else {
-            throw JobError("invalid_field", "\"\(field)\" must be a whole number")
+            throw JobError(.invalidField, "\"\(field)\" must be a whole number")
         }
         return integer
     }
@@ -169,7 +168,7 @@ public struct JobMessageParser: Sendable {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
         }
-        guard valid else { throw JobError("invalid_bucket", "\"\(name.prefix(80))\" is not an S3 bucket name") }
+        guard valid else { throw JobError(.invalidBucket, "\"\(name.prefix(80))\" is not an S3 bucket name") }
         return name
     }
 
@@ -177,13 +176,13 @@ public struct JobMessageParser: Sendable {
     /// key built from one could land outside the source's folder).
     static func key(_ key: String) throws -> String {
         guard (1...1024).contains(key.utf8.count) else {
-            throw JobError("invalid_key", "an S3 key is 1 to 1024 bytes, not \(key.utf8.count)")
+            throw JobError(.invalidKey, "an S3 key is 1 to 1024 bytes, not \(key.utf8.count)")
         }
         if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw JobError("invalid_key", "the key contains control characters")
+            throw JobError(.invalidKey, "the key contains control characters")
         }
         if key.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." }) {
-            throw JobError("invalid_key", "the key has a . or .. path segment")
+            throw JobError(.invalidKey, "the key has a . or .. path segment")
         }
         return key
     }

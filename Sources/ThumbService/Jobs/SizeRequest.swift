@@ -23,19 +23,19 @@ public struct SizeRequest: Sendable, Hashable, CustomStringConvertible {
     /// Parses `400x400,100x100:fill,x300`.
     public static func parseList(_ text: String, maxSide: Int) throws -> [SizeRequest] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !parts.isEmpty else { throw JobError("invalid_sizes", "no sizes in \"\(text)\"") }
+        guard !parts.isEmpty else { throw JobError(.invalidSize, "no sizes in \"\(text)\"") }
         guard parts.count <= maxPerMessage else {
-            throw JobError("too_many_sizes", "\(parts.count) sizes; at most \(maxPerMessage)")
+            throw JobError(.tooManySizes, "\(parts.count) sizes; at most \(maxPerMessage)")
         }
         return try parts.map { part in
             let pieces = part.split(separator: ":", maxSplits: 1)
             let mode = try pieces.count > 1 ? parseMode(String(pieces[1])) : .fit
             let box = pieces[0].lowercased().split(separator: "x", maxSplits: 1, omittingEmptySubsequences: false)
-            guard box.count == 2 else { throw JobError("invalid_sizes", "\"\(part)\" is not WIDTHxHEIGHT") }
+            guard box.count == 2 else { throw JobError(.invalidSize, "\"\(part)\" is not WIDTHxHEIGHT") }
             let width = box[0].isEmpty ? nil : Int(box[0])
             let height = box[1].isEmpty ? nil : Int(box[1])
             guard (box[0].isEmpty || width != nil), (box[1].isEmpty || height != nil) else {
-                throw JobError("invalid_sizes", "\"\(part)\" is not WIDTHxHEIGHT")
+                throw JobError(.invalidSize, "\"\(part)\" is not WIDTHxHEIGHT")
             }
             return try validated(width: width, height: height, mode: mode, maxSide: maxSide)
         }
@@ -43,15 +43,15 @@ public struct SizeRequest: Sendable, Hashable, CustomStringConvertible {
 
     static func parseMode(_ text: String) throws -> ResizeMode {
         guard let mode = ResizeMode(rawValue: text.lowercased()) else {
-            throw JobError("invalid_field", "mode must be fit, fill or force, not \"\(text)\"")
+            throw JobError(.invalidField, "mode must be fit, fill or force, not \"\(text)\"")
         }
         return mode
     }
 
     static func validated(width: Int?, height: Int?, mode: ResizeMode, maxSide: Int) throws -> SizeRequest {
-        guard width != nil || height != nil else { throw JobError("invalid_sizes", "a size needs a width, a height or both") }
+        guard width != nil || height != nil else { throw JobError(.invalidSize, "a size needs a width, a height or both") }
         for side in [width, height].compactMap({ $0 }) where !(1...maxSide).contains(side) {
-            throw JobError("invalid_sizes", "sides must be 1 to \(maxSide) pixels, not \(side)")
+            throw JobError(.invalidSize, "sides must be 1 to \(maxSide) pixels, not \(side)")
         }
         return SizeRequest(width: width, height: height, mode: mode)
     }

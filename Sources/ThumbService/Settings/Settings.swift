@@ -49,7 +49,7 @@ public struct Settings: Sendable {
 
     /// The queue, as a name or a URL.
     public var queue: String?
-    /// The dead-letter queue, as a name or URL; default `<queue>-dlq` when that queue exists.
+    /// The dead-letter queue, as a name or URL; nil: found by `ServiceQueues.resolve`.
     public var deadLetterQueue: String?
     /// Where thumbnails go; default: the source bucket.
     public var outputBucket: String?
@@ -61,22 +61,29 @@ public struct Settings: Sendable {
     public var concurrency: Int
     public var acl: ACL
     public var cacheControl: String
-    public var visibilityTimeout: Int
-    public var waitTimeSeconds: Int
-    public var drainTimeout: Int
-    public var jobTimeout: Int
+    // Durations are `Duration`s, read from whole seconds (`Duration.wholeSeconds` gives them back for
+    // SQS's integer parameters).
+    /// The visibility timeout thumbd asks for on ReceiveMessage and extends while a job runs.
+    public var visibilityTimeout: Duration
+    /// The long-poll wait, 0 to 20 s.
+    public var waitTime: Duration
+    /// How long jobs in work may finish after SIGTERM.
+    public var drainTimeout: Duration
+    /// The longest one job may run before it fails as `timeout`.
+    public var jobTimeout: Duration
     public var maxReceiveCount: Int
     public var limits: ImagingLimits
     /// The most memory decodes in flight may take together (admission control), in bytes.
     public var decodeMemoryBytes: Int
     /// A request that receives nothing for this long fails and is retried; above the long-poll wait.
-    public var readTimeout: Int
+    public var readTimeout: Duration
     public var background: (UInt8, UInt8, UInt8)
     public var logFormat: LogFormat
-    public var statsInterval: Int
+    public var statsInterval: Duration
     /// Endpoint override for both services (tests, LocalStack); AWS_ENDPOINT_URL_* also work.
     public var endpointURL: String?
-    public var exitWhenIdle: Int?
+    /// Exit 0 once no message came for this long (tests, batch runs); nil: run until a signal.
+    public var exitWhenIdle: Duration?
 
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
@@ -97,6 +104,9 @@ public struct Settings: Sendable {
             }
             return value
         }
+        func seconds(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Duration {
+            .seconds(try int(key, fallback, range))
+        }
         func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ fallback: T) throws -> T where T.RawValue == String {
             guard let text = string(key) else { return fallback }
             guard let value = T(rawValue: text.lowercased()) else {
@@ -116,21 +126,21 @@ public struct Settings: Sendable {
         concurrency = try int("THUMBD_CONCURRENCY", max(1, cores), 1...256)
         acl = try choice("THUMBD_ACL", ACL.publicRead)
         cacheControl = string("THUMBD_CACHE_CONTROL") ?? "public, max-age=31536000, immutable"
-        visibilityTimeout = try int("THUMBD_VISIBILITY_TIMEOUT", 60, 10...43200)
-        waitTimeSeconds = try int("THUMBD_WAIT_TIME", 20, 0...20)
-        drainTimeout = try int("THUMBD_DRAIN_TIMEOUT", 25, 0...3600)
-        jobTimeout = try int("THUMBD_JOB_TIMEOUT", 300, 5...43200)
+        visibilityTimeout = try seconds("THUMBD_VISIBILITY_TIMEOUT", 60, 10...43200)
+        waitTime = try seconds("THUMBD_WAIT_TIME", 20, 0...20)
+        drainTimeout = try seconds("THUMBD_DRAIN_TIMEOUT", 25, 0...3600)
+        jobTimeout = try seconds("THUMBD_JOB_TIMEOUT", 300, 5...43200)
         maxReceiveCount = try int("THUMBD_MAX_RECEIVE_COUNT", 5, 1...1000)
         let maxOutputSide = try int("THUMBD_MAX_OUTPUT_SIDE", 8192, 16...65535)
         limits = ImagingLimits(
             maxInputBytes: try int("THUMBD_MAX_INPUT_MB", 64, 1...4096) << 20,
             maxPixels: try int("THUMBD_MAX_MEGAPIXELS", 100, 1...10000) * 1_000_000, maxOutputSide: maxOutputSide)
         decodeMemoryBytes = try int("THUMBD_DECODE_MEMORY_MB", 1024, 16...1_048_576) << 20
-        readTimeout = try int("THUMBD_READ_TIMEOUT", 60, 2...3600)
-        guard readTimeout > waitTimeSeconds else {
+        readTimeout = try seconds("THUMBD_READ_TIMEOUT", 60, 2...3600)
+        guard readTimeout > waitTime else {
             throw InvalidSetting(
                 key: "THUMBD_READ_TIMEOUT",
-                message: "must be longer than THUMBD_WAIT_TIME (\(waitTimeSeconds) s): a long poll sends nothing while it waits")
+                message: "must be longer than THUMBD_WAIT_TIME (\(waitTime.wholeSeconds) s): a long poll sends nothing while it waits")
         }
         do {
             sizes = try SizeRequest.parseList(string("THUMBD_SIZES") ?? "400x400", maxSide: maxOutputSide)
@@ -143,9 +153,9 @@ public struct Settings: Sendable {
         }
         background = (UInt8(rgb >> 16 & 0xFF), UInt8(rgb >> 8 & 0xFF), UInt8(rgb & 0xFF))
         logFormat = try choice("THUMBD_LOG_FORMAT", LogFormat.auto)
-        statsInterval = try int("THUMBD_STATS_INTERVAL", 60, 1...86400)
+        statsInterval = try seconds("THUMBD_STATS_INTERVAL", 60, 1...86400)
         endpointURL = string("THUMBD_ENDPOINT_URL")
-        exitWhenIdle = try string("THUMBD_EXIT_WHEN_IDLE").map { _ in try int("THUMBD_EXIT_WHEN_IDLE", 0, 0...86400) }
+        exitWhenIdle = try string("THUMBD_EXIT_WHEN_IDLE").map { _ in try seconds("THUMBD_EXIT_WHEN_IDLE", 0, 0...86400) }
     }
 
     /// The queue setting, or a clear error for the tools that need one.
@@ -159,13 +169,20 @@ public struct Settings: Sendable {
     /// The effective settings, for the start-up log line (no secrets are settings).
     public var summary: [String: String] {
         [
-            "queue": queue ?? "-", "dlq": deadLetterQueue ?? "(queue)-dlq", "output_bucket": outputBucket ?? "(source bucket)",
+            "queue": queue ?? "-", "dlq": deadLetterQueue ?? "(found from the queue)", "output_bucket": outputBucket ?? "(source bucket)",
             "key_template": keyTemplate, "sizes": sizes.map(\.description).joined(separator: ","), "format": format.rawValue,
-            "quality": "\(quality)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout": "\(visibilityTimeout)",
-            "wait_time": "\(waitTimeSeconds)", "drain_timeout": "\(drainTimeout)", "job_timeout": "\(jobTimeout)",
+            "quality": "\(quality)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout_s": "\(visibilityTimeout.wholeSeconds)",
+            "wait_time_s": "\(waitTime.wholeSeconds)", "drain_timeout_s": "\(drainTimeout.wholeSeconds)",
+            "job_timeout_s": "\(jobTimeout.wholeSeconds)",
             "max_input_bytes": "\(limits.maxInputBytes)", "max_pixels": "\(limits.maxPixels)",
-            "decode_memory_bytes": "\(decodeMemoryBytes)", "read_timeout": "\(readTimeout)",
+            "decode_memory_bytes": "\(decodeMemoryBytes)", "read_timeout_s": "\(readTimeout.wholeSeconds)",
             "endpoint": endpointURL ?? "aws",
         ]
     }
+}
+
+extension Duration {
+    /// The duration in whole seconds, rounded down: what SQS's integer parameters take
+    /// (`VisibilityTimeout`, `WaitTimeSeconds`).
+    public var wholeSeconds: Int { Int(components.seconds) }
 }

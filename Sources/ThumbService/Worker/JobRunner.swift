@@ -1,6 +1,7 @@
 import AWSKit
 import Foundation
 import Imaging
+import ThreadPool
 
 /// Runs one job: downloads the source, makes every size from one decode on a dedicated thread (never
 /// on Swift's cooperative pool), uploads the outputs concurrently. The same job run twice writes the
@@ -63,8 +64,7 @@ public struct JobRunner: Sendable {
         } catch let error as ImagingError {
             throw JobError.fromImaging(error)
         } catch let error as DecodeMemoryBudget.OverBudget {
-            throw JobError(
-                "over_memory_budget",
+            throw JobError(.overMemoryBudget,
                 "decoding this image takes about \(error.bytes >> 20) MB, over the \(error.capacity >> 20) MB of THUMBD_DECODE_MEMORY_MB")
         }
         outcome.decode = result.timings.decode

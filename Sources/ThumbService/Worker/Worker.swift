@@ -4,90 +4,84 @@ import Imaging
 import Logging
 import Synchronization
 
-/// The queue worker: long-polls, keeps `concurrency` jobs in flight, extends the visibility of
-/// messages in work, deletes a message only after all its outputs are uploaded, sends permanent
-/// failures to the dead-letter queue with their reason, backs transient ones off, and on shutdown
-/// stops receiving, drains, and makes what it could not finish visible again.
+/// The queue worker: long-polls, keeps `THUMBD_CONCURRENCY` deliveries in work, extends the
+/// visibility of those in work, deletes a message only after all its outputs are uploaded, sends
+/// permanent failures to the dead-letter queue with their code, backs transient ones off, and on
+/// shutdown stops receiving, drains, and makes what it could not finish visible again.
+///
+/// Each message goes through `handle`: parse (`JobMessageParser`), run (`JobRunner`, under the job
+/// deadline), decide (`MessageFate.decide`), apply (delete, dead-letter, back off).
 public final class Worker: Sendable {
-    public struct Queues: Sendable {
-        public var url: String
-        public var deadLetterURL: String?
-    }
-
     let settings: Settings
     let sqs: SQSClient
     let runner: JobRunner
-    let queues: Queues
+    let queues: ServiceQueues
     let logger: Logger
     let parser: JobMessageParser
-    let inFlight = InFlightMessages()
-    let stats = Mutex(Stats())
-    let lastActivity = Mutex(ContinuousClock.now)
-    /// When the receive loop last went round: the systemd watchdog is fed only while it does.
-    let lastLoop = Mutex(ContinuousClock.now)
+    let inFlight: InFlightMessages
+    let stats = WorkerStats()
+    let deleter: DeleteBatcher
+    private let lastActivity = Mutex(ContinuousClock.now)
+    private let loop = Mutex(LoopState())
 
-    /// Whether the receive loop went round within `seconds` (a long poll takes up to 20 s).
-    public func isMakingProgress(within seconds: Double) -> Bool {
-        lastLoop.withLock { $0.duration(to: .now) } < .milliseconds(Int(seconds * 1000))
+    private struct LoopState {
+        /// When the receive loop last went round.
+        var lastTurn = ContinuousClock.now
+        /// Set while the loop waits for a free slot (every slot busy).
+        var waitingForSlotSince: ContinuousClock.Instant?
     }
 
-    struct Stats {
-        var succeeded = 0
-        var deadLettered = 0
-        var retried = 0
-        var ignored = 0
-        var received = 0
-    }
-
-    public init(settings: Settings, clients: ServiceClients, queues: Queues, logger: Logger) {
+    /// - Parameters:
+    ///   - clients: the SQS and S3 clients (any transport: tests pass a scripted one).
+    ///   - queues: from `ServiceQueues.resolve`.
+    public init(settings: Settings, clients: ServiceClients, queues: ServiceQueues, logger: Logger) {
         self.settings = settings
         self.sqs = clients.sqs
         self.runner = JobRunner(s3: clients.s3, settings: settings)
         self.queues = queues
         self.logger = logger
         self.parser = JobMessageParser(defaultSizes: settings.sizes, maxSide: settings.limits.maxOutputSide)
-    }
-
-    /// Finds the queue and its dead-letter queue (THUMBD_DLQ, else the queue's RedrivePolicy target,
-    /// else `<queue>-dlq` if it exists) and checks they can be read: the start-up check.
-    public static func resolveQueues(settings: Settings, clients: ServiceClients) async throws -> Queues {
-        let url = try await clients.queueURL(try settings.requireQueue())
-        let attributes = try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["QueueArn", "RedrivePolicy"])
-        if let dlq = settings.deadLetterQueue {
-            return Queues(url: url, deadLetterURL: try await clients.queueURL(dlq))
-        }
-        if let policy = attributes["RedrivePolicy"], let data = policy.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let arn = object["deadLetterTargetArn"] as? String, let name = arn.split(separator: ":").last
-        {
-            return Queues(url: url, deadLetterURL: try await clients.queueURL(String(name)))
-        }
-        let conventional = ServiceClients.queueName(url) + "-dlq"
-        return Queues(url: url, deadLetterURL: try? await clients.queueURL(conventional))
-    }
-
-    /// Runs until `shutdown` triggers (a signal, or idleness with THUMBD_EXIT_WHEN_IDLE), then drains.
-    public func run(shutdown: ShutdownSignal) async {
-        let deleter = DeleteBatcher(sqs: sqs, queueURL: queues.url) { [logger] message, reason in
+        self.inFlight = InFlightMessages(capacity: settings.concurrency)
+        self.deleter = DeleteBatcher(sqs: clients.sqs, queueURL: queues.url) { [logger] message, reason in
             logger.warning("delete failed", metadata: ["message.id": "\(message.messageId)", "error": "\(reason)"])
         }
+    }
+
+    /// Whether the receive loop is alive, for the systemd watchdog: it went round within `window` (a
+    /// long poll takes up to 20 s), or it is waiting for a slot while every slot is busy, for no longer
+    /// than a job may take (`THUMBD_JOB_TIMEOUT`) plus a minute.
+    public func isMakingProgress(within window: Duration) -> Bool {
+        let jobLimit = settings.jobTimeout + .seconds(60)
+        return loop.withLock { state in
+            if let since = state.waitingForSlotSince { return since.duration(to: .now) < jobLimit }
+            return state.lastTurn.duration(to: .now) < window
+        }
+    }
+
+    /// The counters the stats line reports (tests read them).
+    var counts: WorkerStats.Counts { stats.current }
+
+    /// Runs until `shutdown` triggers (a signal, or idleness with `THUMBD_EXIT_WHEN_IDLE`), then drains.
+    public func run(shutdown: ShutdownSignal) async {
         let background = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
-                group.addTask { await self.flushDeletes(deleter) }
-                group.addTask { await self.reportStats() }
+                group.addTask { await self.stats.report(every: self.settings.statsInterval, inFlight: { self.inFlight.count }, logger: self.logger) }
             }
         }
-        let slots = Slots(capacity: settings.concurrency)
+        let wake = shutdown.onTrigger { [inFlight] in inFlight.wakeAll() }
         // A discarding group: a plain TaskGroup keeps every finished child until someone calls next(),
         // which grew the daemon by ~7 KB a job (scripts/soak.sh found it).
         await withDiscardingTaskGroup { jobs in
             while !shutdown.isTriggered {
-                lastLoop.withLock { $0 = .now }
-                await slots.waitForFree(shutdown: shutdown) { self.lastLoop.withLock { $0 = .now } }
-                if shutdown.isTriggered { break }
-                let free = slots.free
-                let messages = await receive(max: min(SQSClient.maxBatchEntries, free), shutdown: shutdown)
+                loop.withLock { $0.lastTurn = .now }
+                if inFlight.free <= 0 {
+                    loop.withLock { $0.waitingForSlotSince = .now }
+                    await inFlight.waitForFreeSlot(orUntil: { shutdown.isTriggered })
+                    loop.withLock { $0.waitingForSlotSince = nil }
+                    continue
+                }
+                let messages = await receive(max: min(SQSClient.maxBatchEntries, inFlight.free), shutdown: shutdown)
                 if shutdown.isTriggered {
                     await release(messages, reason: "received during shutdown")
                     break
@@ -97,35 +91,36 @@ public final class Worker: Sendable {
                     continue
                 }
                 lastActivity.withLock { $0 = .now }
-                stats.withLock { $0.received += messages.count }
+                stats.update { $0.received += messages.count }
                 for message in messages {
-                    slots.take()
                     inFlight.add(message)
                     jobs.addTask {
-                        await self.handle(message, deleter: deleter)
-                        self.inFlight.remove(message)
-                        slots.release()
+                        await self.handle(message)
                         self.lastActivity.withLock { $0 = .now }
+                        self.inFlight.remove(message)
                     }
                 }
             }
             await drain(jobs: &jobs)
         }
+        shutdown.remove(wake)
         await deleter.flush()
         background.cancel()
         await background.value
         logger.info("stopped", metadata: ["reason": "\(shutdown.reason ?? "")"])
     }
 
-    /// Waits up to the drain timeout for jobs in work; whatever is left is cancelled and its
-    /// messages made visible again at once, for another worker.
+    /// Waits up to the drain timeout for the deliveries in work; whatever is left is made visible
+    /// again at once, for another worker, and its jobs are cancelled (they then leave it alone).
     private func drain(jobs: inout DiscardingTaskGroup) async {
         if inFlight.count > 0 {
-            logger.info("draining", metadata: ["in_flight": "\(inFlight.count)", "drain_timeout_s": "\(settings.drainTimeout)"])
+            logger.info("draining", metadata: ["jobs.in_flight": "\(inFlight.count)", "drain.timeout_s": "\(settings.drainTimeout.wholeSeconds)"])
         }
-        let deadline = ContinuousClock.now + .seconds(settings.drainTimeout)
-        while inFlight.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.inFlight.waitUntilEmpty() }
+            group.addTask { [timeout = settings.drainTimeout] in try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
         }
         let unfinished = inFlight.all
         if !unfinished.isEmpty {
@@ -138,8 +133,8 @@ public final class Worker: Sendable {
     private func receive(max count: Int, shutdown: ShutdownSignal) async -> [SQSMessage] {
         let task = Task { [sqs, queues, settings] in
             try await sqs.receiveMessage(
-                queueUrl: queues.url, maxMessages: count, waitSeconds: settings.waitTimeSeconds,
-                visibilityTimeout: settings.visibilityTimeout)
+                queueUrl: queues.url, maxMessages: count, waitSeconds: settings.waitTime.wholeSeconds,
+                visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
         }
         let token = shutdown.onTrigger { task.cancel() }
         defer { shutdown.remove(token) }
@@ -157,62 +152,106 @@ public final class Worker: Sendable {
     private func checkIdle(shutdown: ShutdownSignal) {
         guard let limit = settings.exitWhenIdle, inFlight.count == 0 else { return }
         let idle = lastActivity.withLock { $0.duration(to: .now) }
-        if idle >= .seconds(limit) { shutdown.trigger(reason: "idle for \(limit) s") }
+        if idle >= limit { shutdown.trigger(reason: "idle for \(limit.wholeSeconds) s") }
     }
 
-    /// Makes messages visible again at once (ChangeMessageVisibility to 0).
+    /// Makes deliveries visible again at once (ChangeMessageVisibility to 0).
     private func release(_ messages: [SQSMessage], reason: String) async {
         guard !messages.isEmpty else { return }
         // If this fails the messages still come back after their visibility timeout: nothing is lost.
         _ = try? await sqs.changeMessageVisibility(queueUrl: queues.url, messages: messages, visibilityTimeout: 0)
-        logger.info("released", metadata: ["messages": "\(messages.count)", "reason": "\(reason)"])
+        logger.info("released", metadata: ["messages.released": "\(messages.count)", "reason": "\(reason)"])
     }
 
-    // MARK: One message
+    // MARK: One message: parse, run, decide, apply
 
-    func handle(_ message: SQSMessage, deleter: DeleteBatcher) async {
+    /// What one job came to, for its log line.
+    private struct JobRecord {
+        var job: Job?
+        var outcome: JobRunner.Outcome?
+        var error: JobError?
+    }
+
+    func handle(_ message: SQSMessage) async {
         let started = ContinuousClock.now
-        let parsed: JobMessage
+        var records: [JobRecord] = []
+        var results: [MessageFate.JobResult] = []
         do {
-            parsed = try parser.parse(message.body)
+            switch try parser.parse(message.body) {
+            case .ignore(let reason):
+                stats.update { $0.ignored += 1 }
+                await deleter.delete(message)
+                logger.info("ignored", metadata: ["message.id": "\(message.messageId)", "reason": "\(reason)"])
+                return
+            case .jobs(let jobs):
+                for job in jobs {
+                    if job.isOwnThumbnail(settings: settings) {
+                        results.append(.skipped)
+                        logger.info("skipped", metadata: [
+                            "message.id": "\(message.messageId)", "job.source": "s3://\(job.bucket)/\(job.key)",
+                            "reason": "key is a thumbnail (S3 event recursion guard)",
+                        ])
+                        continue
+                    }
+                    do {
+                        let outcome = try await runWithDeadline(job)
+                        results.append(.succeeded)
+                        records.append(JobRecord(job: job, outcome: outcome))
+                    } catch {
+                        if Task.isCancelled {
+                            // The drain ran out of time and released this delivery: it is another
+                            // worker's now, so its fate is not ours to apply.
+                            logJob(message, JobRecord(job: job, error: JobError.from(error)), result: "released", started: started)
+                            return
+                        }
+                        let failure = JobError.from(error)
+                        results.append(.failed(failure))
+                        records.append(JobRecord(job: job, error: failure))
+                        if !failure.isTransient { break }  // the message is dead either way
+                    }
+                }
+            }
         } catch {
             // The parser throws only JobErrors; anything else is still a message that cannot be read.
-            let jobError = (error as? JobError) ?? JobError("unsupported_message", "\(error)")
-            await deadLetter(message, jobError)
-            logJob(message, job: nil, outcome: nil, error: jobError, started: started, result: "dead_lettered")
-            return
+            let failure = (error as? JobError) ?? JobError(.unsupportedMessage, "\(error)")
+            results.append(.failed(failure))
+            records.append(JobRecord(error: failure))
         }
-        switch parsed {
-        case .ignore(let reason):
-            stats.withLock { $0.ignored += 1 }
+        let fate = MessageFate.decide(results: results, receiveCount: message.receiveCount, hasDeadLetterQueue: queues.deadLetterURL != nil)
+        for record in records {
+            logJob(message, record, result: record.error == nil ? "ok" : fate.result, started: started)
+        }
+        await apply(fate, to: message)
+    }
+
+    /// Carries out a fate; each is counted once.
+    private func apply(_ fate: MessageFate, to message: SQSMessage) async {
+        switch fate {
+        case .delete:
+            stats.update { $0.succeeded += 1 }
             await deleter.delete(message)
-            logger.info("ignored", metadata: ["message.id": "\(message.messageId)", "reason": "\(reason)"])
-        case .jobs(let jobs):
-            var failure: JobError?
-            for job in jobs {
-                let outputBucket = job.outputBucket ?? settings.outputBucket ?? job.bucket
-                if job.fromS3Event && outputBucket == job.bucket && KeyTemplate.matchesOutput(job.key, template: settings.keyTemplate) {
-                    // An S3 event for one of our own thumbnails: thumbnailing it again would loop forever.
-                    logger.info("skipped", metadata: ["message.id": "\(message.messageId)", "source": "s3://\(job.bucket)/\(job.key)", "reason": "key is a thumbnail (S3 event recursion guard)"])
-                    continue
-                }
-                do {
-                    let outcome = try await runWithDeadline(job)
-                    logJob(message, job: job, outcome: outcome, error: nil, started: started, result: "ok")
-                } catch {
-                    let jobError = (error as? JobError) ?? JobError("internal", "\(error)", transient: true)
-                    logJob(message, job: job, outcome: nil, error: jobError, started: started, result: jobError.isTransient ? "retry" : "dead_lettered")
-                    // A permanent failure decides the message's fate; a transient one may still be overridden by one.
-                    if failure == nil || (failure!.isTransient && !jobError.isTransient) { failure = jobError }
-                    if !jobError.isTransient { break }
-                }
+        case .deadLetter(let error):
+            guard let dlq = queues.deadLetterURL else { preconditionFailure("MessageFate.decide dead-letters only with a DLQ") }
+            let attributes: [String: MessageAttributeValue] = [
+                "thumbd.error_code": .string(error.code.rawValue),
+                "thumbd.error_message": .string(String(error.message.prefix(1000))),
+                "thumbd.source_message_id": .string(message.messageId),
+                "thumbd.source_queue": .string(queues.url),
+                "thumbd.receive_count": .number(message.receiveCount),
+            ]
+            do {
+                _ = try await sqs.sendMessage(queueUrl: dlq, body: message.body, attributes: attributes)
+            } catch {
+                // Not moved: it stays in the queue and comes back; nothing is lost.
+                logger.error("dead-lettering failed", metadata: ["message.id": "\(message.messageId)", "error": "\(error)"])
+                return
             }
-            if let failure {
-                if failure.isTransient { await backOff(message, failure) } else { await deadLetter(message, failure) }
-            } else {
-                stats.withLock { $0.succeeded += 1 }
-                await deleter.delete(message)
-            }
+            stats.update { $0.deadLettered += 1 }
+            await deleter.delete(message)
+        case .backOff(_, let delay):
+            stats.update { $0.retried += 1 }
+            // Should this fail, the message comes back after its visibility timeout instead.
+            _ = try? await sqs.changeMessageVisibility(queueUrl: queues.url, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
         }
     }
 
@@ -225,7 +264,7 @@ public final class Worker: Sendable {
                 // queued in Dispatch until the original deadline, holding the task's memory. One 300 s
                 // sleep per job kept ~1 KB per job alive for 5 minutes (scripts/soak.sh: RSS rose
                 // linearly, and was flat with a 10 s deadline).
-                let deadline = ContinuousClock.now + .seconds(timeout)
+                let deadline = ContinuousClock.now + timeout
                 while ContinuousClock.now < deadline {
                     try await Task.sleep(for: min(.seconds(1), ContinuousClock.now.duration(to: deadline)))
                 }
@@ -233,134 +272,54 @@ public final class Worker: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let outcome = first else {
-                throw JobError("timeout", "the job took longer than \(timeout) s", transient: true)
+                throw JobError(.timeout, "the job took longer than \(timeout.wholeSeconds) s", transient: true)
             }
             return outcome
         }
     }
 
-    /// Permanent failure: the message goes to the DLQ at once with its reason, then leaves the queue.
-    /// Without a DLQ it is left to the queue's redrive policy.
-    private func deadLetter(_ message: SQSMessage, _ error: JobError) async {
-        stats.withLock { $0.deadLettered += 1 }
-        guard let dlq = queues.deadLetterURL else {
-            await backOff(message, error)
-            return
-        }
-        let attributes: [String: MessageAttributeValue] = [
-            "thumbd.error_code": .string(error.code),
-            "thumbd.error_message": .string(String(error.message.prefix(1000))),
-            "thumbd.source_message_id": .string(message.messageId),
-            "thumbd.source_queue": .string(queues.url),
-            "thumbd.receive_count": .number(message.receiveCount),
-        ]
-        do {
-            _ = try await sqs.sendMessage(queueUrl: dlq, body: message.body, attributes: attributes)
-            try await sqs.deleteMessage(queueUrl: queues.url, receiptHandle: message.receiptHandle)
-        } catch {
-            // Not moved: it stays in the queue and comes back; nothing is lost.
-            logger.error("dead-lettering failed", metadata: ["message.id": "\(message.messageId)", "error": "\(error)"])
-        }
-    }
-
-    /// Transient failure: visible again after 10 s x 2^(receives - 1), at most 15 minutes.
-    private func backOff(_ message: SQSMessage, _ error: JobError) async {
-        stats.withLock { $0.retried += 1 }
-        let delay = min(900, 10 * (1 << min(10, max(0, message.receiveCount - 1))))
-        _ = try? await sqs.changeMessageVisibility(
-            queueUrl: queues.url, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
-    }
-
     // MARK: Background work
 
-    /// Extends the visibility of every message in work a third of the way into its timeout.
+    /// Extends the visibility of every delivery in work a third of the way into its timeout.
     private func heartbeat() async {
-        let interval = Double(max(1, settings.visibilityTimeout / 3))
+        let interval = max(.seconds(1), settings.visibilityTimeout / 3)
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
+            try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
             do {
                 try await sqs.changeMessageVisibility(
-                    queueUrl: queues.url, messages: inFlight.all, visibilityTimeout: settings.visibilityTimeout)
+                    queueUrl: queues.url, messages: inFlight.all, visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    private func flushDeletes(_ deleter: DeleteBatcher) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(200))
-            await deleter.flush()
-        }
-    }
-
-    private func reportStats() async {
-        var previous = stats.withLock { $0.succeeded }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(settings.statsInterval))
-            if Task.isCancelled { return }
-            let now = stats.withLock { $0 }
-            var metadata: Logger.Metadata = [
-                "jobs.ok": "\(now.succeeded)", "jobs.dead_lettered": "\(now.deadLettered)", "jobs.retried": "\(now.retried)",
-                "messages.ignored": "\(now.ignored)", "messages.received": "\(now.received)", "in_flight": "\(inFlight.count)",
-                "jobs_per_s": "\(String(format: "%.2f", Double(now.succeeded - previous) / Double(settings.statsInterval)))",
-            ]
-            if let heap = HeapStatistics.current() {
-                metadata["heap.in_use_mb"] = "\(String(format: "%.1f", Double(heap.inUseBytes) / 1_048_576))"
-                metadata["heap.size_mb"] = "\(String(format: "%.1f", Double(heap.heapBytes) / 1_048_576))"
-            }
-            logger.info("stats", metadata: metadata)
-            previous = now.succeeded
-        }
-    }
-
-    private func logJob(_ message: SQSMessage, job: Job?, outcome: JobRunner.Outcome?, error: JobError?, started: ContinuousClock.Instant, result: String) {
+    /// One `job` line: `message.*`, `job.*` and `error.*` keys, durations in milliseconds.
+    private func logJob(_ message: SQSMessage, _ record: JobRecord, result: String, started: ContinuousClock.Instant) {
         func ms(_ duration: Duration) -> String { String(format: "%.1f", Double(duration / .microseconds(1)) / 1000) }
         var metadata: Logger.Metadata = [
-            "message.id": "\(message.messageId)", "result": "\(result)", "receive_count": "\(message.receiveCount)",
-            "total_ms": "\(ms(started.duration(to: .now)))",
+            "message.id": "\(message.messageId)", "message.receive_count": "\(message.receiveCount)",
+            "job.result": "\(result)", "job.total_ms": "\(ms(started.duration(to: .now)))",
         ]
-        if let job {
+        if let job = record.job {
             metadata["job.id"] = "\(job.id ?? message.messageId)"
-            metadata["source"] = "s3://\(job.bucket)/\(job.key)"
+            metadata["job.source"] = "s3://\(job.bucket)/\(job.key)"
         }
-        if let error {
-            metadata["error.code"] = "\(error.code)"
+        if let error = record.error {
+            metadata["error.code"] = "\(error.code.rawValue)"
             metadata["error.message"] = "\(error.message)"
         }
-        if let outcome {
-            metadata["outputs"] = "\(outcome.outputs.map { "s3://\($0.bucket)/\($0.key) \($0.width)x\($0.height)" }.joined(separator: ", "))"
-            metadata["bytes_in"] = "\(outcome.bytesIn)"
-            metadata["bytes_out"] = "\(outcome.bytesOut)"
-            metadata["download_ms"] = "\(ms(outcome.download))"
-            metadata["decode_ms"] = "\(ms(outcome.decode))"
-            metadata["resize_ms"] = "\(ms(outcome.resize))"
-            metadata["encode_ms"] = "\(ms(outcome.encode))"
-            metadata["upload_ms"] = "\(ms(outcome.upload))"
+        if let outcome = record.outcome {
+            metadata["job.outputs"] = "\(outcome.outputs.map { "s3://\($0.bucket)/\($0.key) \($0.width)x\($0.height)" }.joined(separator: ", "))"
+            metadata["job.bytes_in"] = "\(outcome.bytesIn)"
+            metadata["job.bytes_out"] = "\(outcome.bytesOut)"
+            metadata["job.download_ms"] = "\(ms(outcome.download))"
+            metadata["job.decode_ms"] = "\(ms(outcome.decode))"
+            metadata["job.resize_ms"] = "\(ms(outcome.resize))"
+            metadata["job.encode_ms"] = "\(ms(outcome.encode))"
+            metadata["job.upload_ms"] = "\(ms(outcome.upload))"
         }
-        if error == nil { logger.info("job", metadata: metadata) } else { logger.warning("job", metadata: metadata) }
-    }
-}
-
-/// Counts free job slots; the receive loop waits for one before polling.
-final class Slots: Sendable {
-    private let used = Mutex(0)
-    let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
-
-    var free: Int { capacity - used.withLock { $0 } }
-    func take() { used.withLock { $0 += 1 } }
-    func release() { used.withLock { $0 -= 1 } }
-
-    /// Waits for a free slot; `tick` runs on every check (the loop is alive, just full).
-    func waitForFree(shutdown: ShutdownSignal, tick: () -> Void) async {
-        while free <= 0 && !shutdown.isTriggered {
-            tick()
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if record.error == nil { logger.info("job", metadata: metadata) } else { logger.warning("job", metadata: metadata) }
     }
 }

@@ -9,11 +9,18 @@ public struct ServiceClients: Sendable {
     public let s3: S3Client
     public let region: String
 
+    /// Clients made elsewhere (tests give them a scripted transport).
+    public init(sqs: SQSClient, s3: S3Client, region: String) {
+        self.sqs = sqs
+        self.s3 = s3
+        self.region = region
+    }
+
     public static func make(
         source: Settings.Source, settings: Settings, maxConnections: Int = 32, logger: Logger = Logger(label: "thumbd.aws")
     ) async throws -> ServiceClients {
         let environment = source.awsEnvironment
-        let transport = CurlTransport(maxConnections: maxConnections, readTimeout: TimeInterval(settings.readTimeout))
+        let transport = CurlTransport(maxConnections: maxConnections, readTimeout: TimeInterval(settings.readTimeout.wholeSeconds))
         let files = SharedConfigFiles(environment: environment)
         let metadata = InstanceMetadataClient(environment: environment, transport: transport)
         guard let region = await RegionResolver.resolve(environment: environment, files: files, metadata: metadata) else {

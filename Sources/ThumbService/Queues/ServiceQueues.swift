@@ -1,0 +1,93 @@
+import AWSKit
+import Foundation
+
+/// The job queue and its dead-letter queue, found the same way by every command (thumbd, `thumbctl
+/// status`, `thumbctl dlq`, `thumbctl setup`/`teardown`, `thumb-submit --wait`). The dead-letter queue
+/// is, in this order:
+/// 1. `THUMBD_DLQ` (`--dlq`), when set;
+/// 2. the target of the queue's `RedrivePolicy` (`deadLetterTargetArn`), whatever it is called, as with
+///    queues made by CloudFormation or the console;
+/// 3. `<queue>-dlq` if that queue exists (the name `thumbctl setup` gives it);
+/// 4. none: permanent failures are then left to come back until the queue's redrive policy, if any,
+///    moves them.
+public struct ServiceQueues: Sendable, Equatable {
+    /// How the dead-letter queue was found (for the start-up line and `thumbctl status`).
+    public enum DeadLetterSource: String, Sendable {
+        case setting = "THUMBD_DLQ"
+        case redrivePolicy = "RedrivePolicy"
+        case conventionalName = "<queue>-dlq"
+    }
+
+    public var url: String
+    public var deadLetterURL: String?
+    public var deadLetterSource: DeadLetterSource?
+
+    public init(url: String, deadLetterURL: String? = nil, deadLetterSource: DeadLetterSource? = nil) {
+        self.url = url
+        self.deadLetterURL = deadLetterURL
+        self.deadLetterSource = deadLetterSource
+    }
+
+    /// No dead-letter queue could be found; the commands that need one say how to make one.
+    public struct NoDeadLetterQueue: Error, CustomStringConvertible {
+        public let queueURL: String
+        public init(queueURL: String) { self.queueURL = queueURL }
+        public var description: String {
+            "the queue \(queueURL) has no dead-letter queue: set THUMBD_DLQ (--dlq), give the queue a RedrivePolicy, or run thumbctl setup"
+        }
+    }
+
+    /// The dead-letter queue's URL, or `NoDeadLetterQueue`.
+    /// - Throws: `NoDeadLetterQueue` when none was found.
+    public func requireDeadLetterURL() throws -> String {
+        guard let deadLetterURL else { throw NoDeadLetterQueue(queueURL: url) }
+        return deadLetterURL
+    }
+
+    /// Finds both queues; reads the queue's attributes, so it doubles as thumbd's start-up check that
+    /// the queue exists and can be read.
+    /// - Throws: `Settings.InvalidSetting` without a queue setting; `AWSServiceError` when the queue (or a
+    ///   named `THUMBD_DLQ`, or the redrive target) does not exist or cannot be read; transport errors.
+    public static func resolve(settings: Settings, clients: ServiceClients) async throws -> ServiceQueues {
+        let url = try await clients.queueURL(try settings.requireQueue())
+        let attributes = try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["RedrivePolicy"])
+        if let dlq = settings.deadLetterQueue {
+            return ServiceQueues(url: url, deadLetterURL: try await clients.queueURL(dlq), deadLetterSource: .setting)
+        }
+        if let target = redriveTarget(attributes["RedrivePolicy"]) {
+            let dlqURL = try await clients.sqs.getQueueUrl(name: target.name, ownerAccountId: target.account)
+            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .redrivePolicy)
+        }
+        do {
+            let dlqURL = try await clients.sqs.getQueueUrl(name: conventionalDeadLetterName(queue: url))
+            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .conventionalName)
+        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
+            return ServiceQueues(url: url)
+        }
+    }
+
+    /// `<queue>-dlq`, from a queue name or URL.
+    public static func conventionalDeadLetterName(queue nameOrURL: String) -> String {
+        ServiceClients.queueName(nameOrURL) + "-dlq"
+    }
+
+    /// The queue name and account of a RedrivePolicy's `deadLetterTargetArn`
+    /// (`arn:PARTITION:sqs:REGION:ACCOUNT:NAME`, the SQS developer guide's "Amazon SQS dead-letter queues").
+    /// Nil for a missing or unreadable policy.
+    public static func redriveTarget(_ policy: String?) -> (name: String, account: String?)? {
+        guard let data = policy?.data(using: .utf8),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let arn = object["deadLetterTargetArn"] as? String
+        else { return nil }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs", !parts[5].isEmpty else { return nil }
+        return (String(parts[5]), parts[4].isEmpty ? nil : String(parts[4]))
+    }
+}
+
+extension AWSServiceError {
+    /// SQS's "no such queue", under its JSON-protocol and query-protocol names.
+    public var isQueueDoesNotExist: Bool {
+        code == "QueueDoesNotExist" || code == "AWS.SimpleQueueService.NonExistentQueue"
+    }
+}
