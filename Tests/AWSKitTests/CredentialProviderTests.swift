@@ -166,7 +166,8 @@ struct CredentialProviderTests {
         }
         #expect(same == [first.accessKeyId])
 
-        clock.advance(by: 150)
+        // 50 s left: under the mandatory minute, every caller waits for the one shared refresh.
+        clock.advance(by: 350)
         let refreshed = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<20 { group.addTask { try await provider.credentials()?.accessKeyId ?? "" } }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -214,6 +215,95 @@ struct CredentialProviderTests {
 }
 
 /// A clock the test moves by hand.
+/// The cache's refresh rules against a source the test steers: when it answers, and with what.
+@Suite("Credential cache")
+struct CachingCredentialProviderTests {
+    /// A provider that answers each fetch when the test says so, with credentials or an error.
+    actor GatedSource: CredentialProvider {
+        nonisolated let name = "gated"
+        private(set) var fetches = 0
+        private var waiting: [CheckedContinuation<Credentials?, any Error>] = []
+
+        func credentials() async throws -> Credentials? {
+            fetches += 1
+            return try await withCheckedThrowingContinuation { waiting.append($0) }
+        }
+
+        var pending: Int { waiting.count }
+
+        func answer(_ result: Result<Credentials?, any Error>) {
+            for continuation in waiting { continuation.resume(with: result) }
+            waiting.removeAll()
+        }
+
+        /// Waits (by yielding) until a fetch is waiting for its answer.
+        func untilPending() async {
+            while waiting.isEmpty { await Task.yield() }
+        }
+    }
+
+    static func credentials(_ id: String, expiring at: Date) -> Credentials {
+        Credentials(accessKeyId: id, secretAccessKey: "s", sessionToken: "t", expiration: at)
+    }
+
+    struct Unreachable: Error {}
+
+    @Test("inside the advisory window callers get the still-valid credentials at once while one refresh runs")
+    func servesWhileRefreshing() async throws {
+        let clock = TestClock()
+        let source = GatedSource()
+        let provider = CachingCredentialProvider(source, refreshAhead: 300, mandatoryAhead: 60, now: { clock.now })
+        async let first = provider.credentials()
+        await source.untilPending()
+        await source.answer(.success(Self.credentials("OLD", expiring: clock.now + 400)))
+        #expect(try await first?.accessKeyId == "OLD")
+
+        clock.advance(by: 200)  // 200 s left: refresh, but nobody waits for it
+        for _ in 0..<5 { #expect(try await provider.credentials()?.accessKeyId == "OLD") }
+        await source.untilPending()
+        #expect(await source.fetches == 2, "one refresh for all five callers")
+        await source.answer(.success(Self.credentials("NEW", expiring: clock.now + 3600)))
+        var now = try await provider.credentials()?.accessKeyId
+        for _ in 0..<100 where now != "NEW" {
+            await Task.yield()
+            now = try await provider.credentials()?.accessKeyId
+        }
+        #expect(now == "NEW")
+    }
+
+    @Test("a failed refresh falls back to the still-valid credentials for every waiter, not only the first")
+    func failureFallsBackForAll() async throws {
+        let clock = TestClock()
+        let source = GatedSource()
+        let provider = CachingCredentialProvider(source, refreshAhead: 300, mandatoryAhead: 60, now: { clock.now })
+        async let first = provider.credentials()
+        await source.untilPending()
+        await source.answer(.success(Self.credentials("OLD", expiring: clock.now + 400)))
+        _ = try await first
+
+        clock.advance(by: 370)  // 30 s left: callers wait for the refresh
+        let results = Task {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 { group.addTask { try await provider.credentials()?.accessKeyId ?? "" } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+        }
+        await source.untilPending()
+        for _ in 0..<50 { await Task.yield() }  // let the ten join the one refresh
+        await source.answer(.failure(Unreachable()))
+        let keys = try await results.value
+        #expect(keys == Array(repeating: "OLD", count: 10))
+        #expect(await source.fetches == 2)
+
+        // Expired: the error reaches the caller; expired credentials are never served.
+        clock.advance(by: 60)
+        let expired = Task { try await provider.credentials() }
+        await source.untilPending()
+        await source.answer(.failure(Unreachable()))
+        await #expect(throws: Unreachable.self) { _ = try await expired.value }
+    }
+}
+
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var current = Date()

@@ -45,9 +45,8 @@ struct BadInputTests {
         #expect(code(bytes) == .corrupt)
         var jpeg = try Fixtures.bytes(try Fixtures.named("jpeg-444"))
         // Break the Huffman table definitions.
-        if let dht = (0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC4 }) {
-            for index in (dht + 5)..<(dht + 40) { jpeg[index] = 0xFF }
-        }
+        let dht = try #require((0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC4 }), "the fixture has no DHT")
+        for index in (dht + 5)..<(dht + 40) { jpeg[index] = 0xFF }
         #expect(code(jpeg) == .corrupt)
     }
 
@@ -65,12 +64,12 @@ struct BadInputTests {
         #expect(start.duration(to: .now) < .milliseconds(500))
 
         var jpeg = try Fixtures.bytes(try Fixtures.named("jpeg-444"))
-        if let sof = (0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 }) {
-            jpeg[sof + 5] = 0xFF; jpeg[sof + 6] = 0xFF; jpeg[sof + 7] = 0xFF; jpeg[sof + 8] = 0xFF  // 65535 x 65535
-            #expect(code(jpeg) == .tooLarge)
-            jpeg[sof + 5] = 0; jpeg[sof + 6] = 0  // height 0
-            #expect(code(jpeg) == .corrupt)
-        }
+        // The JPEG half must run: a fixture without a baseline SOF0 fails here instead of skipping it.
+        let sof = try #require((0..<(jpeg.count - 1)).first(where: { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 }), "the fixture has no SOF0")
+        jpeg[sof + 5] = 0xFF; jpeg[sof + 6] = 0xFF; jpeg[sof + 7] = 0xFF; jpeg[sof + 8] = 0xFF  // 65535 x 65535
+        #expect(code(jpeg) == .tooLarge)
+        jpeg[sof + 5] = 0; jpeg[sof + 6] = 0  // height 0
+        #expect(code(jpeg) == .corrupt)
     }
 
     @Test("a PNG chunk claiming 2 GB is a truncated file, found before libpng allocates the 2 GB")

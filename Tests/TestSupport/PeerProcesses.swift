@@ -111,3 +111,12 @@ public final class PeerProcess: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 }
+
+/// Runs blocking work (waiting for a process, reading a pipe) on a thread of its own and awaits it:
+/// Swift's cooperative pool has one thread per core (two here), and a test blocking them starves every
+/// other test running beside it, the in-process worker tests among them.
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

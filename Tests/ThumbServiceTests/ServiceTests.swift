@@ -15,7 +15,7 @@ struct ServiceTests {
 
     @Test("the assignment's five submissions: right keys, sizes, Content-Type and a public-read grant")
     func assignment() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let daemon = try fixture.startDaemon(["--concurrency", "2"])
         let cases: [(String, Int, Int, (Int, Int))] = [
@@ -23,7 +23,7 @@ struct ServiceTests {
             ("skyline", 1000, 400, (1000, 300)), ("street", 51, 49, (51, 34)),
         ]
         for (name, width, height, _) in cases {
-            let submitted = try fixture.tool("thumb-submit", [
+            let submitted = try await fixture.tool("thumb-submit", [
                 "--bucket", fixture.sourceBucket, "--keys", "codelab-04/\(name).jpg", "--height", "\(height)", "--width", "\(width)",
             ])
             #expect(submitted.status == 0, "\(submitted.stderr)")
@@ -50,7 +50,7 @@ struct ServiceTests {
         }
         #expect(drained)
         daemon.signal(SIGTERM)
-        let result = daemon.wait()
+        let result = await daemon.wait()
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 5)
@@ -61,7 +61,7 @@ struct ServiceTests {
 
     @Test("messages boto3 sends in every accepted format are processed; a test event is deleted quietly")
     func formats() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let queueURL = try await fixture.url(fixture.queue)
         let s3Event = #"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"\#(fixture.sourceBucket)"},"object":{"key":"codelab-04/owl.jpg"}}}]}"#
@@ -73,8 +73,8 @@ struct ServiceTests {
             #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"\#(fixture.sourceBucket)"}"#,
         ]
         for body in bodies {
-            let sent = try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent("boto3_peer.py").path, Moto.url!, "send-message", queueURL, body],
-                                      environment: fixture.environment)
+            let sent = try await offCooperativePool { try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent("boto3_peer.py").path, Moto.url!, "send-message", queueURL, body],
+                                      environment: fixture.environment) }
             #expect(sent.status == 0, "\(sent.stderr)")
         }
         let daemon = try fixture.startDaemon(["--sizes", "90x90"])
@@ -91,7 +91,7 @@ struct ServiceTests {
         }
         #expect(empty, "every message, the test event included, was deleted")
         daemon.signal(SIGTERM)
-        let result = daemon.wait()
+        let result = await daemon.wait()
         #expect(result.lines.contains { $0["msg"] == "ignored" && $0["reason"] == "s3:TestEvent" })
         let dlq = try await Moto.sqs.getQueueAttributes(queueUrl: try await fixture.url(fixture.queue + "-dlq"), names: ["ApproximateNumberOfMessages"])
         #expect(dlq["ApproximateNumberOfMessages"] == "0")
@@ -99,7 +99,7 @@ struct ServiceTests {
 
     @Test("a missing key, a text file, malformed JSON and an oversized image go to the DLQ with their codes")
     func deadLetters() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         try await fixture.upload("notes.jpg", as: "notes.jpg")
         let queueURL = try await fixture.url(fixture.queue)
@@ -118,7 +118,7 @@ struct ServiceTests {
         let daemon = try fixture.startDaemon([], environment: ["THUMBD_MAX_MEGAPIXELS": "1"])
         let dlqURL = try await fixture.url(fixture.queue + "-dlq")
         var found: [String: String] = [:]
-        _ = await ServiceFixture.eventually(30) {
+        let allFound = await ServiceFixture.eventually(30) {
             for message in (try? await Moto.sqs.receiveMessage(queueUrl: dlqURL, maxMessages: 10, visibilityTimeout: 0)) ?? [] {
                 if let source = message.messageAttributes?["thumbd.source_message_id"]?.stringValue {
                     found[source] = message.messageAttributes?["thumbd.error_code"]?.stringValue
@@ -127,41 +127,82 @@ struct ServiceTests {
             }
             return found.count == expected.count
         }
+        #expect(allFound)
         #expect(found == expected)
         #expect(Date().timeIntervalSince(started) < 20, "within seconds, not after maxReceiveCount x visibility timeout")
-        let listed = try fixture.tool("thumbctl", ["dlq", "list"])
+        let listed = try await fixture.tool("thumbctl", ["dlq", "list"])
         #expect(listed.status == 0)
         #expect(listed.stdout.contains("no_such_key") && listed.stdout.contains("bad_json") && listed.stdout.contains("4 message(s)"))
-        let status = try fixture.tool("thumbctl", ["status"])
+        let status = try await fixture.tool("thumbctl", ["status"])
         #expect(status.stdout.contains("dlq"))
         daemon.signal(SIGTERM)
-        #expect(daemon.wait().status == 0)
+        #expect(await daemon.wait().status == 0)
         // Redrive puts them back on the queue.
-        let redriven = try fixture.tool("thumbctl", ["dlq", "redrive"])
+        let redriven = try await fixture.tool("thumbctl", ["dlq", "redrive"])
         #expect(redriven.stdout.contains("moved 4"))
+    }
+
+    @Test("a queue made elsewhere whose redrive target is called graveyard: thumbd, thumbctl and thumb-submit all use graveyard")
+    func redriveTargetByAnyName() async throws {
+        let fixture = try await ServiceFixture()
+        // Made as CloudFormation or the console would, before any thumbctl: the DLQ is not <queue>-dlq.
+        let graveyardURL = try await Moto.sqs.createQueue(name: "graveyard-\(fixture.queue)")
+        let arn = try #require(try await Moto.sqs.getQueueAttributes(queueUrl: graveyardURL, names: ["QueueArn"])["QueueArn"])
+        _ = try await Moto.sqs.createQueue(
+            name: fixture.queue, attributes: ["RedrivePolicy": #"{"deadLetterTargetArn":"\#(arn)","maxReceiveCount":"5"}"#])
+        try await fixture.setUp()  // thumbctl setup keeps the queue's own dead-letter queue
+        #expect((try? await fixture.url(fixture.queue + "-dlq")) == nil, "setup made a second dead-letter queue")
+
+        let daemon = try fixture.startDaemon()
+        let bad = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "missing.jpg", "--width", "10", "--wait", "30"])
+        #expect(bad.status == 2, "\(bad.stderr)")
+        #expect(bad.stderr.contains("no_such_key"), "\(bad.stderr)")
+        daemon.signal(SIGTERM)
+        let result = await daemon.wait()
+        #expect(result.lines.contains { $0["msg"] == "started" && $0["dlq.url"] == graveyardURL && $0["dlq.found_by"] == "RedrivePolicy" })
+
+        let listed = try await fixture.tool("thumbctl", ["dlq", "list"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains("no_such_key") && listed.stdout.contains("1 message(s)"), "\(listed.stdout)")
+        let status = try await fixture.tool("thumbctl", ["status"])
+        #expect(status.stdout.contains(graveyardURL), "\(status.stdout)")
+        let redriven = try await fixture.tool("thumbctl", ["dlq", "redrive"])
+        #expect(redriven.stdout.contains("moved 1"), "\(redriven.stdout) \(redriven.stderr)")
+    }
+
+    @Test("with no dead-letter queue at all, thumbctl dlq says how to make one")
+    func noDeadLetterQueue() async throws {
+        let fixture = try await ServiceFixture()
+        _ = try await Moto.sqs.createQueue(name: fixture.queue)
+        let listed = try await fixture.tool("thumbctl", ["dlq", "list"])
+        #expect(listed.status != 0)
+        #expect(listed.stderr.contains("has no dead-letter queue") && listed.stderr.contains("THUMBD_DLQ"), "\(listed.stderr)")
+        let status = try await fixture.tool("thumbctl", ["status"])
+        #expect(status.status == 0 && status.stdout.contains("none"), "\(status.stdout) \(status.stderr)")
     }
 
     @Test("SIGTERM in the middle of work loses nothing; --exit-when-idle then finishes the rest and exits 0")
     func shutdownLosesNothing() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         // A prefix without `/`: moto's signature check refuses a `%2F` in a query value, even boto3's.
         let keys = (0..<16).map { "many-photo-\($0).jpg" }
         for key in keys { try await fixture.upload("skyline.jpg", as: key) }
-        let submitted = try fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--prefix", "many-", "--sizes", "800x800,320x320,100x100"])
+        let submitted = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--prefix", "many-", "--sizes", "800x800,320x320,100x100"])
         #expect(submitted.stdout.split(separator: "\n").count == keys.count, "\(submitted.stderr)")
         let daemon = try fixture.startDaemon(["--concurrency", "1", "--drain-timeout", "0"])
-        _ = await ServiceFixture.eventually(30) {
+        let working = await ServiceFixture.eventually(30) {
             ((try? await Moto.s3.listObjectsV2(bucket: fixture.outputBucket))?.objects.count ?? 0) >= 3
         }
+        #expect(working, "no thumbnail within 30 s: the SIGTERM would not come in the middle of work")
         daemon.signal(SIGTERM)
-        let first = daemon.wait()
+        let first = await daemon.wait()
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.lines.contains { $0["msg"] == "stopped" && $0["reason"] == "SIGTERM" })
         #expect(first.lines.filter { $0["msg"] == "job" }.count < keys.count, "the SIGTERM came with work left to do")
 
         let finisher = try fixture.startDaemon(["--exit-when-idle", "3", "--concurrency", "2"])
-        let second = finisher.wait(seconds: 120)
+        let second = await finisher.wait(seconds: 120)
         #expect(second.status == 0)
         #expect(second.lines.contains { $0["msg"] == "stopped" && ($0["reason"] ?? "").hasPrefix("idle") })
         for key in keys {
@@ -176,20 +217,20 @@ struct ServiceTests {
 
     @Test("thumb-submit --wait prints the public URLs, and fails for a job that went to the DLQ")
     func submitWait() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let daemon = try fixture.startDaemon()
-        let ok = try fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "codelab-04/owl.jpg", "--sizes", "64x64,32x32", "--wait", "30"])
+        let ok = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "codelab-04/owl.jpg", "--sizes", "64x64,32x32", "--wait", "30"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("\(Moto.url!)/\(fixture.outputBucket)/codelab-04/owl-64x64.jpg"))
-        let bad = try fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "missing.jpg", "--width", "10", "--wait"])
+        let bad = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "missing.jpg", "--width", "10", "--wait"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("no_such_key"))
         daemon.signal(SIGTERM)
-        #expect(daemon.wait().status == 0)
-        let bogus = try fixture.tool("thumbd", [], environment: ["THUMBD_QUALITY": "500"])
+        #expect(await daemon.wait().status == 0)
+        let bogus = try await fixture.tool("thumbd", [], environment: ["THUMBD_QUALITY": "500"])
         #expect(bogus.status == 78 && bogus.stderr.contains("THUMBD_QUALITY"))
-        let noQueue = try fixture.tool("thumbd", [], environment: ["THUMBD_QUEUE": "does-not-exist"])
+        let noQueue = try await fixture.tool("thumbd", [], environment: ["THUMBD_QUEUE": "does-not-exist"])
         #expect(noQueue.status == 1 && noQueue.stderr.contains("cannot reach the queue"))
     }
 }

@@ -9,7 +9,7 @@ import Testing
 struct WorkerBehaviourTests {
     @Test("concurrency really overlaps: 4 slow downloads run at once, not one after another")
     func overlap() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let proxy = try PeerProcess("fault_proxy.py", [Moto.url!, "--delay-get", "1.5"])
         let queueURL = try await fixture.url(fixture.queue)
@@ -17,7 +17,7 @@ struct WorkerBehaviourTests {
             _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/\#(name).jpg","width":50}"#)
         }
         let daemon = try fixture.startDaemon(["--concurrency", "4", "--exit-when-idle", "3"], environment: ["AWS_ENDPOINT_URL": proxy.url])
-        let result = daemon.wait(seconds: 60)
+        let result = await daemon.wait(seconds: 60)
         #expect(result.status == 0, "\(result.stderr)")
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 4 && jobs.allSatisfy { $0["job.result"] == "ok" })
@@ -34,16 +34,16 @@ struct WorkerBehaviourTests {
 
     @Test("the same job done twice writes the same outputs")
     func idempotent() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let queueURL = try await fixture.url(fixture.queue)
         let body = #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/owl.jpg","sizes":[{"width":77},{"width":20,"height":20,"mode":"fill"}]}"#
         _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: body)
-        var result = try fixture.startDaemon(["--exit-when-idle", "2"]).wait()
+        var result = try await fixture.startDaemon(["--exit-when-idle", "2"]).wait()
         #expect(result.status == 0)
         let first = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
         _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: body)
-        result = try fixture.startDaemon(["--exit-when-idle", "2"]).wait()
+        result = try await fixture.startDaemon(["--exit-when-idle", "2"]).wait()
         #expect(result.lines.filter { $0["msg"] == "job" && $0["job.result"] == "ok" }.count == 1)
         let second = try await Moto.s3.headObject(bucket: fixture.outputBucket, key: "codelab-04/owl-77x.jpg")
         #expect(first.eTag == second.eTag && first.eTag != nil, "same bytes the second time")
@@ -52,7 +52,7 @@ struct WorkerBehaviourTests {
 
     @Test("under systemd: READY=1 once the queue is reached, STOPPING=1 on SIGTERM")
     func systemdNotify() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         let socket = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
         let listener = try PeerProcess("notify_listener.py", [socket])
@@ -68,7 +68,7 @@ struct WorkerBehaviourTests {
             if line == "STOPPING=1" { break }
         }
         #expect(seen.contains("STOPPING=1"), "\(seen)")
-        #expect(daemon.wait().status == 0)
+        #expect(await daemon.wait().status == 0)
     }
 }
 
@@ -76,14 +76,14 @@ struct WorkerBehaviourTests {
 struct WorkerFaultTests {
     @Test("uploads that keep failing: the message backs off and is done on a later receive, nothing dead-lettered")
     func transientUploadFailure() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         // Three 503s: every attempt of the first upload fails (3 attempts), so the job fails transiently.
         let proxy = try PeerProcess("fault_proxy.py", [Moto.url!, "--fail-puts", "3"])
         let queueURL = try await fixture.url(fixture.queue)
         _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/street.jpg","width":40}"#)
         let daemon = try fixture.startDaemon(["--exit-when-idle", "14"], environment: ["AWS_ENDPOINT_URL": proxy.url])
-        let result = daemon.wait(seconds: 90)
+        let result = await daemon.wait(seconds: 90)
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.map { $0["job.result"] ?? "" } == ["retry", "ok"], "\(jobs)")
@@ -96,7 +96,7 @@ struct WorkerFaultTests {
 
     @Test("a job longer than the visibility timeout keeps its message: the heartbeat extends it")
     func heartbeat() async throws {
-        let fixture = try ServiceFixture()
+        let fixture = try await ServiceFixture()
         try await fixture.setUp()
         // Downloads take 14 s; messages are invisible for 10 s unless extended. With a second free slot,
         // a lapsed message would be received and done again.
@@ -105,7 +105,7 @@ struct WorkerFaultTests {
         _ = try await Moto.sqs.sendMessage(queueUrl: queueURL, body: #"{"bucket":"\#(fixture.sourceBucket)","key":"codelab-04/owl.jpg","width":40}"#)
         let daemon = try fixture.startDaemon(
             ["--concurrency", "2", "--visibility-timeout", "10", "--exit-when-idle", "4"], environment: ["AWS_ENDPOINT_URL": proxy.url])
-        let result = daemon.wait(seconds: 90)
+        let result = await daemon.wait(seconds: 90)
         #expect(result.status == 0)
         let jobs = result.lines.filter { $0["msg"] == "job" }
         #expect(jobs.count == 1, "done once: \(jobs)")

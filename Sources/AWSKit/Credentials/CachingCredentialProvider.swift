@@ -1,64 +1,104 @@
 import Foundation
 
-/// Caches what another provider returns and fetches anew ahead of `expiration`, with one shared
-/// refresh: concurrent callers during a refresh all await the same task. Should a refresh fail while the
-/// cached credentials still work, those are used until they really expire.
+/// Caches what another provider returns and refreshes it ahead of its `expiration`, the way the AWS
+/// SDKs do (botocore's `RefreshableCredentials`: an advisory and a mandatory refresh window):
+///
+/// - More than `refreshAhead` left: the cached credentials, no refresh.
+/// - Less than `refreshAhead` but more than `mandatoryAhead` left: one refresh starts in the
+///   background and every caller meanwhile gets the cached credentials, which still work; nobody waits.
+/// - Less than `mandatoryAhead` left, expired, or nothing cached yet: callers wait for the one shared
+///   refresh.
+///
+/// A refresh that fails falls back, for every caller waiting on it, to the cached credentials while
+/// they have not expired; only when they have does the error reach the callers. After a failure the
+/// next refresh waits `retryAfterFailure` (so an unreachable metadata service is not asked on every
+/// request); expired credentials are never served.
 public actor CachingCredentialProvider: CredentialProvider {
-    private enum State {
-        case empty
-        case cached(Credentials?)
-        case refreshing(Task<Credentials?, any Error>, previous: Credentials?)
-    }
-
     public nonisolated let name: String
     private let source: any CredentialProvider
     private let refreshAhead: TimeInterval
+    private let mandatoryAhead: TimeInterval
+    private let retryAfterFailure: TimeInterval
     private let now: @Sendable () -> Date
-    private var state = State.empty
 
-    /// - Parameter refreshAhead: how long before expiry a refresh starts (the SDKs use 5 to 15 minutes).
+    private var cached: Credentials?
+    private var hasCached = false
+    private var refresh: Task<Credentials?, any Error>?
+    private var lastFailure: Date?
+
+    /// - Parameters:
+    ///   - refreshAhead: seconds before expiry a background refresh starts (the SDKs use 5 to 15 minutes).
+    ///   - mandatoryAhead: seconds before expiry callers wait for the refresh instead (botocore: 10 minutes
+    ///     for its 15; here a minute: a signed request is good for 5 minutes of clock skew).
+    ///   - retryAfterFailure: seconds between failed background refreshes.
+    ///   - now: the clock (tests move it).
     public init(
-        _ source: any CredentialProvider, refreshAhead: TimeInterval = 300, now: @escaping @Sendable () -> Date = Date.init
+        _ source: any CredentialProvider, refreshAhead: TimeInterval = 300, mandatoryAhead: TimeInterval = 60,
+        retryAfterFailure: TimeInterval = 10, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.source = source
         self.name = source.name
         self.refreshAhead = refreshAhead
+        self.mandatoryAhead = min(mandatoryAhead, refreshAhead)
+        self.retryAfterFailure = retryAfterFailure
         self.now = now
     }
 
+    /// - Throws: the source's error, when no unexpired credentials are cached to fall back on.
     public func credentials() async throws -> Credentials? {
-        switch state {
-        case .cached(let credentials) where !needsRefresh(credentials):
-            return credentials
-        case .refreshing(let task, _):
+        guard hasCached else { return try await waitForRefresh() }
+        guard let expiration = cached?.expiration else { return cached }  // nil, or no expiry: never refreshed
+        let left = expiration.timeIntervalSince(now())
+        if left > refreshAhead { return cached }
+        if left > mandatoryAhead {
+            if refresh == nil, lastFailure.map({ now().timeIntervalSince($0) >= retryAfterFailure }) ?? true {
+                _ = startRefresh()
+            }
+            return cached
+        }
+        return try await waitForRefresh()
+    }
+
+    /// Joins the refresh in progress (or starts one) and falls back on still-valid credentials.
+    private func waitForRefresh() async throws -> Credentials? {
+        let task = refresh ?? startRefresh()
+        do {
             return try await task.value
-        case .cached(let credentials):
-            return try await refresh(previous: credentials)
-        case .empty:
-            return try await refresh(previous: nil)
+        } catch {
+            if let cached, let expiration = cached.expiration, expiration > now() { return cached }
+            throw error
         }
     }
 
-    private func needsRefresh(_ credentials: Credentials?) -> Bool {
-        guard let expiration = credentials?.expiration else { return false }
-        return expiration.timeIntervalSince(now()) < refreshAhead
+    private func startRefresh() -> Task<Credentials?, any Error> {
+        let source = self.source
+        let task = Task { () async throws -> Credentials? in
+            do {
+                let fresh = try await source.credentials()
+                self.finished(with: fresh)
+                return fresh
+            } catch {
+                self.failed()
+                throw error
+            }
+        }
+        refresh = task
+        return task
     }
 
-    private func refresh(previous: Credentials?) async throws -> Credentials? {
-        let source = self.source
-        let task = Task { try await source.credentials() }
-        state = .refreshing(task, previous: previous)
-        do {
-            let fresh = try await task.value
-            state = .cached(fresh)
-            return fresh
-        } catch {
-            if let previous, let expiration = previous.expiration, expiration > now() {
-                state = .cached(previous)
-                return previous
-            }
-            state = previous.map { .cached($0) } ?? .empty
-            throw error
+    private func finished(with fresh: Credentials?) {
+        cached = fresh
+        hasCached = true
+        refresh = nil
+        lastFailure = nil
+    }
+
+    private func failed() {
+        refresh = nil
+        lastFailure = now()
+        if let expiration = cached?.expiration, expiration <= now() {
+            cached = nil
+            hasCached = false
         }
     }
 }

@@ -40,13 +40,14 @@ struct ServiceFixture {
     let outputBucket: String
     let photos: URL
 
-    init() throws {
+    init() async throws {
         let id = UUID().uuidString.prefix(8).lowercased()
         queue = "jobs-\(id)"
         sourceBucket = "src-\(id)"
         outputBucket = "out-\(id)"
         photos = FileManager.default.temporaryDirectory.appendingPathComponent("photos-\(id)")
-        try runProcess("/usr/bin/env", ["python3", Binaries.root.appendingPathComponent("scripts/lib/sample_photos.py").path, photos.path])
+        let script = Binaries.root.appendingPathComponent("scripts/lib/sample_photos.py").path
+        try await offCooperativePool { [photos] in try runProcess("/usr/bin/env", ["python3", script, photos.path]) }
     }
 
     var environment: [String: String] {
@@ -64,7 +65,7 @@ struct ServiceFixture {
     }
 
     func setUp() async throws {
-        let result = try tool("thumbctl", ["setup"])
+        let result = try await tool("thumbctl", ["setup"])
         #expect(result.status == 0, "thumbctl setup: \(result.stderr)")
         try await Moto.s3.createBucket(sourceBucket)
         for name in ["canyon", "dancing", "owl", "skyline", "street"] {
@@ -83,10 +84,11 @@ struct ServiceFixture {
     }
 
     @discardableResult
-    func tool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func tool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
         var env = environment
         env.merge(extra) { _, new in new }
-        let result = try runProcess(Binaries.folder.appendingPathComponent(name).path, arguments, environment: env)
+        let path = Binaries.folder.appendingPathComponent(name).path
+        let result = try await offCooperativePool { [env] in try runProcess(path, arguments, environment: env) }
         return (result.status, result.output, result.stderr)
     }
 
@@ -130,15 +132,16 @@ final class Daemon: @unchecked Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit (up to `seconds`, then SIGKILL) and returns the status and the log lines.
-    func wait(seconds: Double = 60) -> (status: Int32, lines: [[String: String]], stderr: String) {
+    func wait(seconds: Double = 60) async -> (status: Int32, lines: [[String: String]], stderr: String) {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let lines = String(decoding: output.wait(), as: UTF8.self).split(separator: "\n").compactMap {
+        _ = try? await offCooperativePool { [process] in process.waitUntilExit() }
+        let collected = (try? await offCooperativePool { [output, errors] in (output.wait(), errors.wait()) }) ?? (Data(), Data())
+        let lines = String(decoding: collected.0, as: UTF8.self).split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
         }
-        return (process.terminationStatus, lines, String(decoding: errors.wait(), as: UTF8.self))
+        return (process.terminationStatus, lines, String(decoding: collected.1, as: UTF8.self))
     }
 
     deinit {
