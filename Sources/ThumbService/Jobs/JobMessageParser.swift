@@ -22,6 +22,11 @@ public struct JobMessageParser: Sendable {
         self.maxSide = maxSide
     }
 
+    /// Reads one message body (UTF-8 JSON, at most `maxBytes`, nesting at most `maxDepth`).
+    /// - Returns: the jobs it asks for, or why it is to be deleted quietly.
+    /// - Throws: `JobError` with a message code (`bad_json`, `unsupported_message`, `missing_field`,
+    ///   `invalid_field`, `invalid_size`, `too_many_sizes`, `invalid_bucket`, `invalid_key`,
+    ///   `message_too_large`); never anything else.
     public func parse(_ body: String) throws -> JobMessage {
         guard body.utf8.count <= Self.maxBytes else {
             throw JobError(.messageTooLarge, "the message is \(body.utf8.count) bytes; at most \(Self.maxBytes)")

@@ -20,7 +20,10 @@ public struct SizeRequest: Sendable, Hashable, CustomStringConvertible {
     /// The most sizes one message may ask for.
     public static let maxPerMessage = 20
 
-    /// Parses `400x400,100x100:fill,x300`.
+    /// Parses `400x400,100x100:fill,x300`: comma-separated `WIDTHxHEIGHT[:fit|fill|force]`, either side
+    /// optional, sides in pixels from 1 to `maxSide`.
+    /// - Throws: `JobError` `invalid_size` (no size, not `WxH`, a side out of range), `invalid_field`
+    ///   (an unknown mode) or `too_many_sizes` (over `maxPerMessage`).
     public static func parseList(_ text: String, maxSide: Int) throws -> [SizeRequest] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !parts.isEmpty else { throw JobError(.invalidSize, "no sizes in \"\(text)\"") }

@@ -16,6 +16,9 @@ public struct ServiceClients: Sendable {
         self.region = region
     }
 
+    /// Builds both clients from the settings' layers.
+    /// - Parameter maxConnections: the transport's connection (and thread) limit.
+    /// - Throws: `Settings.InvalidSetting` when no region can be found or an endpoint URL is invalid.
     public static func make(
         source: Settings.Source, settings: Settings, maxConnections: Int = 32, logger: Logger = Logger(label: "thumbd.aws")
     ) async throws -> ServiceClients {
@@ -41,7 +44,8 @@ public struct ServiceClients: Sendable {
             region: region)
     }
 
-    /// A queue URL from a name or URL setting.
+    /// A queue URL from a name or URL setting (a name is looked up with GetQueueUrl).
+    /// - Throws: `AWSServiceError` (`QueueDoesNotExist`...) or a transport error from GetQueueUrl.
     public func queueURL(_ nameOrURL: String) async throws -> String {
         if nameOrURL.hasPrefix("https://") || nameOrURL.hasPrefix("http://") { return nameOrURL }
         return try await sqs.getQueueUrl(name: nameOrURL)

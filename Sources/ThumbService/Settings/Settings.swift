@@ -95,6 +95,8 @@ public struct Settings: Sendable {
 
     public static let defaultKeyTemplate = "{dir}{name}-{width}x{height}.{ext}"
 
+    /// Resolves and checks every setting.
+    /// - Throws: `InvalidSetting` naming the first bad key and what it should be.
     public init(_ source: Source) throws {
         func string(_ key: String) -> String? { source.value(key) }
         func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
@@ -159,6 +161,7 @@ public struct Settings: Sendable {
     }
 
     /// The queue setting, or a clear error for the tools that need one.
+    /// - Throws: `InvalidSetting` for `THUMBD_QUEUE` when none is set.
     public func requireQueue() throws -> String {
         guard let queue else {
             throw InvalidSetting(key: "THUMBD_QUEUE", message: "no queue: set THUMBD_QUEUE, --queue, or THUMBD_QUEUE= in the config file")

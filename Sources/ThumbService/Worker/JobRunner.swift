@@ -31,6 +31,10 @@ public struct JobRunner: Sendable {
         public var upload: Duration = .zero
     }
 
+    /// Downloads, thumbnails and uploads one job; idempotent.
+    /// - Returns: the outputs (bucket, key, pixel size, bytes) and each stage's duration.
+    /// - Throws: `JobError` classified by stage (download, imaging, memory budget, upload), or
+    ///   `CancellationError` when the task is cancelled.
     public func run(_ job: Job) async throws -> Outcome {
         var outcome = Outcome()
         let clock = ContinuousClock()
