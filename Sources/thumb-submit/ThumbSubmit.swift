@@ -66,7 +66,11 @@ struct ThumbSubmit: AsyncParsableCommand {
             requested = [SizeRequest(width: width, height: height, mode: mode.flatMap(ResizeMode.init) ?? .fit)]
         }
         let clients = try await ServiceClients.make(source: source, settings: settings)
-        let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
+        // The dead-letter queue matters only to --wait; without it, one GetQueueUrl is all.
+        let queues =
+            waitSeconds == nil
+            ? ServiceQueues(url: try await clients.queueURL(try settings.requireQueue()))
+            : try await ServiceQueues.resolve(settings: settings, clients: clients)
         let queueURL = queues.url
         func job(_ key: String) -> Job {
             Job(bucket: bucket, key: key, sizes: requested, outputBucket: outputBucket, format: format.flatMap(OutputFormat.init),

@@ -248,15 +248,21 @@ struct CachingCredentialProviderTests {
 
     struct Unreachable: Error {}
 
-    @Test("inside the advisory window callers get the still-valid credentials at once while one refresh runs")
-    func servesWhileRefreshing() async throws {
+    /// A cache over a gated source, holding "OLD" credentials that expire 400 s from the clock's now.
+    static func primed() async throws -> (CachingCredentialProvider, GatedSource, TestClock) {
         let clock = TestClock()
         let source = GatedSource()
         let provider = CachingCredentialProvider(source, refreshAhead: 300, mandatoryAhead: 60, now: { clock.now })
-        async let first = provider.credentials()
+        let first = Task { try await provider.credentials() }
         await source.untilPending()
         await source.answer(.success(Self.credentials("OLD", expiring: clock.now + 400)))
-        #expect(try await first?.accessKeyId == "OLD")
+        #expect(try await first.value?.accessKeyId == "OLD")
+        return (provider, source, clock)
+    }
+
+    @Test("inside the advisory window callers get the still-valid credentials at once while one refresh runs")
+    func servesWhileRefreshing() async throws {
+        let (provider, source, clock) = try await Self.primed()
 
         clock.advance(by: 200)  // 200 s left: refresh, but nobody waits for it
         for _ in 0..<5 { #expect(try await provider.credentials()?.accessKeyId == "OLD") }
@@ -273,13 +279,7 @@ struct CachingCredentialProviderTests {
 
     @Test("a failed refresh falls back to the still-valid credentials for every waiter, not only the first")
     func failureFallsBackForAll() async throws {
-        let clock = TestClock()
-        let source = GatedSource()
-        let provider = CachingCredentialProvider(source, refreshAhead: 300, mandatoryAhead: 60, now: { clock.now })
-        async let first = provider.credentials()
-        await source.untilPending()
-        await source.answer(.success(Self.credentials("OLD", expiring: clock.now + 400)))
-        _ = try await first
+        let (provider, source, clock) = try await Self.primed()
 
         clock.advance(by: 370)  // 30 s left: callers wait for the refresh
         let results = Task {

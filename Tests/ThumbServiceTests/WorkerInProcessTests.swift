@@ -47,7 +47,7 @@ struct WorkerInProcessTests {
         #expect(Set(sizes) == ["32x24", "16x16"])
         #expect(aws.deletedHandles == [message.receiptHandle])
         #expect(aws.deadLetters.isEmpty && aws.visibilityChanges.isEmpty)
-        #expect(worker.counts == WorkerStats.Counts(succeeded: 1, received: 1))
+        #expect(worker.stats.current == WorkerStats.Counts(succeeded: 1, received: 1))
     }
 
     @Test("bad messages and missing images go to the dead-letter queue at once, with their codes")
@@ -61,7 +61,7 @@ struct WorkerInProcessTests {
         #expect(Set(aws.deadLetters.map(\.code)) == ["bad_json", "invalid_size", "no_such_key", "unsupported_format"])
         #expect(aws.deadLetters.allSatisfy { $0.queue == aws.dlqURL })
         #expect(Set(aws.deletedHandles) == Set(messages.map(\.receiptHandle)), "moved, then deleted from the queue")
-        #expect(worker.counts == WorkerStats.Counts(deadLettered: 4, received: 4))
+        #expect(worker.stats.current == WorkerStats.Counts(deadLettered: 4, received: 4))
     }
 
     @Test("without a dead-letter queue a permanent failure backs off, counted once, as a retry")
@@ -73,7 +73,7 @@ struct WorkerInProcessTests {
         #expect(aws.deadLetters.isEmpty)
         #expect(aws.deletedHandles.isEmpty)
         #expect(aws.visibilityChanges.map(\.seconds) == [40], "10 s x 2^(3-1)")
-        #expect(worker.counts == WorkerStats.Counts(retried: 1, received: 1))
+        #expect(worker.stats.current == WorkerStats.Counts(retried: 1, received: 1))
     }
 
     @Test("an S3 event with several records: a permanent failure of one dead-letters the message, later records are not run")
@@ -102,7 +102,7 @@ struct WorkerInProcessTests {
         await Self.runUntilIdle(worker)
         #expect(aws.deadLetters.isEmpty && aws.deletedHandles.isEmpty)
         #expect(aws.visibilityChanges.map(\.seconds) == [10])
-        #expect(worker.counts == WorkerStats.Counts(retried: 1, received: 1))
+        #expect(worker.stats.current == WorkerStats.Counts(retried: 1, received: 1))
     }
 
     @Test("an S3 event for one of our own thumbnails is skipped, and the message deleted")
@@ -124,7 +124,7 @@ struct WorkerInProcessTests {
         let worker = try aws.worker()
         await Self.runUntilIdle(worker)
         #expect(Set(aws.deletedHandles) == ["rh-first", "rh-second"])
-        #expect(worker.counts.succeeded == 2)
+        #expect(worker.stats.current.succeeded == 2)
     }
 
     @Test("the in-flight set keys deliveries by receipt handle: the first's end keeps the second in the heartbeat")
@@ -199,7 +199,7 @@ struct WorkerInProcessTests {
         let worker = try aws.worker(["THUMBD_JOB_TIMEOUT": "5"])
         await Self.runUntilIdle(worker, seconds: 30)
         #expect(aws.visibilityChanges.map(\.seconds) == [10])
-        #expect(worker.counts.retried == 1)
+        #expect(worker.stats.current.retried == 1)
     }
 }
 
@@ -211,7 +211,7 @@ struct MessageFateTests {
 
     @Test("the disposition table", arguments: [
         ([MessageFate.JobResult](), true, MessageFate.delete),
-        ([.succeeded, .skipped], true, .delete),
+        ([.succeeded, .succeeded], true, .delete),
         ([.failed(permanent)], true, .deadLetter(permanent)),
         ([.failed(permanent)], false, .backOff(permanent, delaySeconds: 20)),
         ([.failed(transient)], true, .backOff(transient, delaySeconds: 20)),

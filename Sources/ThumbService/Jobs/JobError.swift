@@ -118,18 +118,9 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
         return JobError(.uploadFailed, "writing s3://\(bucket)/\(key) failed: \(detail)", transient: true)
     }
 
-    /// An imaging failure under the same name; only a failed encode is worth retrying.
+    /// An imaging failure under the same name (every `ImagingError.Code` is a `Code` of the same
+    /// spelling; a test checks it); only a failed encode is worth retrying.
     static func fromImaging(_ error: ImagingError) -> JobError {
-        let code: Code =
-            switch error.code {
-            case .unsupportedFormat: .unsupportedFormat
-            case .corrupt: .corrupt
-            case .truncated: .truncated
-            case .tooLarge: .tooLarge
-            case .empty: .empty
-            case .invalidOptions: .invalidOptions
-            case .encodeFailed: .encodeFailed
-            }
-        return JobError(code, error.message, transient: error.code == .encodeFailed)
+        JobError(Code(rawValue: error.code.rawValue) ?? .internal, error.message, transient: error.code == .encodeFailed)
     }
 }

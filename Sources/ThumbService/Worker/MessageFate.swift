@@ -3,7 +3,7 @@
 ///
 /// | Jobs came to | Dead-letter queue | Fate |
 /// |---|---|---|
-/// | all succeeded or were skipped, or nothing to do | any | `delete` |
+/// | all succeeded, or nothing ran (skipped, nothing to do) | any | `delete` |
 /// | a permanent failure (any transient ones beside it) | yes | `deadLetter` with the first permanent failure |
 /// | a permanent failure | none | `backOff` (left to the queue's redrive policy) |
 /// | only transient failures | any | `backOff` with the first transient failure |
@@ -18,17 +18,16 @@ public enum MessageFate: Sendable, Equatable {
     /// Make the message visible again after `delaySeconds` (ChangeMessageVisibility), to be retried.
     case backOff(JobError, delaySeconds: Int)
 
-    /// What one job came to.
+    /// What one job that ran came to (a job skipped on purpose, an S3 event for one of our own
+    /// thumbnails, is no result: it decides nothing).
     public enum JobResult: Sendable, Equatable {
         case succeeded
-        /// Not run, on purpose (an S3 event for one of our own thumbnails).
-        case skipped
         case failed(JobError)
     }
 
     /// Decides a message's fate; see the table above.
     /// - Parameters:
-    ///   - results: one per job, in order (may be empty: a message with nothing to do).
+    ///   - results: one per job that ran, in order (empty: nothing ran).
     ///   - receiveCount: SQS's `ApproximateReceiveCount`, 1 on the first delivery.
     ///   - hasDeadLetterQueue: whether the worker found a dead-letter queue (`ServiceQueues`).
     public static func decide(results: [JobResult], receiveCount: Int, hasDeadLetterQueue: Bool) -> MessageFate {

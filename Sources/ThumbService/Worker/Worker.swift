@@ -58,9 +58,6 @@ public final class Worker: Sendable {
         }
     }
 
-    /// The counters the stats line reports (tests read them).
-    var counts: WorkerStats.Counts { stats.current }
-
     /// Runs until `shutdown` triggers (a signal, or idleness with `THUMBD_EXIT_WHEN_IDLE`), then drains.
     public func run(shutdown: ShutdownSignal) async {
         let background = Task {
@@ -174,8 +171,7 @@ public final class Worker: Sendable {
 
     func handle(_ message: SQSMessage) async {
         let started = ContinuousClock.now
-        var records: [JobRecord] = []
-        var results: [MessageFate.JobResult] = []
+        var records: [JobRecord] = []  // one per job run (skipped ones decide nothing), or the parse failure
         do {
             switch try parser.parse(message.body) {
             case .ignore(let reason):
@@ -186,7 +182,6 @@ public final class Worker: Sendable {
             case .jobs(let jobs):
                 for job in jobs {
                     if job.isOwnThumbnail(settings: settings) {
-                        results.append(.skipped)
                         logger.info("skipped", metadata: [
                             "message.id": "\(message.messageId)", "job.source": "s3://\(job.bucket)/\(job.key)",
                             "reason": "key is a thumbnail (S3 event recursion guard)",
@@ -195,7 +190,6 @@ public final class Worker: Sendable {
                     }
                     do {
                         let outcome = try await runWithDeadline(job)
-                        results.append(.succeeded)
                         records.append(JobRecord(job: job, outcome: outcome))
                     } catch {
                         if Task.isCancelled {
@@ -205,7 +199,6 @@ public final class Worker: Sendable {
                             return
                         }
                         let failure = JobError.from(error)
-                        results.append(.failed(failure))
                         records.append(JobRecord(job: job, error: failure))
                         if !failure.isTransient { break }  // the message is dead either way
                     }
@@ -214,9 +207,9 @@ public final class Worker: Sendable {
         } catch {
             // The parser throws only JobErrors; anything else is still a message that cannot be read.
             let failure = (error as? JobError) ?? JobError(.unsupportedMessage, "\(error)")
-            results.append(.failed(failure))
             records.append(JobRecord(error: failure))
         }
+        let results = records.map { record in record.error.map(MessageFate.JobResult.failed) ?? .succeeded }
         let fate = MessageFate.decide(results: results, receiveCount: message.receiveCount, hasDeadLetterQueue: queues.deadLetterURL != nil)
         for record in records {
             logJob(message, record, result: record.error == nil ? "ok" : fate.result, started: started)

@@ -31,7 +31,7 @@ final class WorkerStats: Sendable {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
             let now = current
-            let rate = Double(now.succeeded - previous) / (Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+            let rate = Double(now.succeeded - previous) / (interval / .seconds(1))
             var metadata: Logger.Metadata = [
                 "jobs.ok": "\(now.succeeded)", "jobs.dead_lettered": "\(now.deadLettered)", "jobs.retried": "\(now.retried)",
                 "jobs.in_flight": "\(inFlight())", "jobs.per_s": "\(String(format: "%.2f", rate))",
