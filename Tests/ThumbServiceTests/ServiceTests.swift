@@ -190,9 +190,7 @@ struct ServiceTests {
         for key in keys { try await fixture.upload("skyline.jpg", as: key) }
         let submitted = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--prefix", "many-", "--sizes", "800x800,320x320,100x100"])
         #expect(submitted.stdout.split(separator: "\n").count == keys.count, "\(submitted.stderr)")
-        // A SIGTERM during a receive abandons the long poll; a message SQS handed out on it comes back
-        // after its visibility timeout (10 s here), so the finisher waits longer than that when idle.
-        let daemon = try fixture.startDaemon(["--concurrency", "1", "--drain-timeout", "0", "--visibility-timeout", "10"])
+        let daemon = try fixture.startDaemon(["--concurrency", "1", "--drain-timeout", "0"])
         let working = await ServiceFixture.eventually(30) {
             ((try? await Moto.s3.listObjectsV2(bucket: fixture.outputBucket))?.objects.count ?? 0) >= 3
         }
@@ -203,7 +201,7 @@ struct ServiceTests {
         #expect(first.lines.contains { $0["msg"] == "stopped" && $0["reason"] == "SIGTERM" })
         #expect(first.lines.filter { $0["msg"] == "job" }.count < keys.count, "the SIGTERM came with work left to do")
 
-        let finisher = try fixture.startDaemon(["--exit-when-idle", "12", "--concurrency", "2"])
+        let finisher = try fixture.startDaemon(["--exit-when-idle", "3", "--concurrency", "2"])
         let second = await finisher.wait(seconds: 120)
         #expect(second.status == 0)
         #expect(second.lines.contains { $0["msg"] == "stopped" && ($0["reason"] ?? "").hasPrefix("idle") })

@@ -188,6 +188,24 @@ struct WorkerInProcessTests {
         #expect(aws.deletedHandles.isEmpty && aws.deadLetters.isEmpty)
     }
 
+    @Test("a receive whose answer is on its way at shutdown is not cut off: what it brings is released at once")
+    func receiveAtShutdown() async throws {
+        let message = ScriptedAWS.message(Self.job("a.jpg"))
+        let aws = ScriptedAWS(batches: [])
+        let shutdown = ShutdownSignal()
+        aws.transport.on(.sqs("ReceiveMessage")) { _ in
+            // SQS has handed the message out; SIGTERM arrives while the answer is in transit (100 ms).
+            shutdown.trigger(reason: "SIGTERM")
+            try await Task.sleep(for: .milliseconds(100))
+            return .sqsJSON(["Messages": [ScriptedAWS.json(message)]])
+        }
+        let worker = try aws.worker()
+        await worker.run(shutdown: shutdown)
+        #expect(aws.visibilityChanges.map(\.handle) == [message.receiptHandle], "released, not left invisible for its timeout")
+        #expect(aws.visibilityChanges.map(\.seconds) == [0])
+        #expect(aws.transport.requests(.s3("GET")).isEmpty, "no job started after the signal")
+    }
+
     @Test("a job past THUMBD_JOB_TIMEOUT fails as timeout and backs off")
     func jobTimeout() async throws {
         let message = ScriptedAWS.message(Self.job("slow.jpg"))

@@ -127,13 +127,24 @@ public final class Worker: Sendable {
         // The group's end waits for the cancelled jobs.
     }
 
+    /// How long a receive in progress at shutdown may still take before it is abandoned. SQS answers
+    /// a long poll the moment it hands messages out, so a response on its way arrives within this, and
+    /// the run loop then releases what it brought. Cutting it off instead would leave those messages
+    /// invisible for their whole visibility timeout; a poll still waiting after this has nothing.
+    static let receiveGraceAtShutdown: Duration = .seconds(1)
+
     private func receive(max count: Int, shutdown: ShutdownSignal) async -> [SQSMessage] {
         let task = Task { [sqs, queues, settings] in
             try await sqs.receiveMessage(
                 queueUrl: queues.url, maxMessages: count, waitSeconds: settings.waitTime.wholeSeconds,
                 visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
         }
-        let token = shutdown.onTrigger { task.cancel() }
+        let token = shutdown.onTrigger {
+            Task {
+                try? await Task.sleep(for: Self.receiveGraceAtShutdown)
+                task.cancel()
+            }
+        }
         defer { shutdown.remove(token) }
         do {
             return try await task.value
