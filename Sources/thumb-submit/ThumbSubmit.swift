@@ -57,15 +57,13 @@ struct ThumbSubmit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try options.source()
-        let settings = try Settings(source)
+        let (settings, clients) = try await options.load()
         let requested: [SizeRequest]
         if let sizes {
             requested = try SizeRequest.parseList(sizes, maxSide: settings.limits.maxOutputSide)
         } else {
             requested = [SizeRequest(width: width, height: height, mode: mode.flatMap(ResizeMode.init) ?? .fit)]
         }
-        let clients = try await ServiceClients.make(source: source, settings: settings)
         // The dead-letter queue matters only to --wait; without it, one GetQueueUrl is all.
         let queues =
             waitSeconds == nil

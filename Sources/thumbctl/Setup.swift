@@ -21,7 +21,12 @@ struct Setup: AsyncParsableCommand {
         let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
         let queueName = ServiceClients.queueName(try settings.requireQueue())
         // The dead-letter queue the queue already has, if it exists; else THUMBD_DLQ; else <queue>-dlq.
-        let existing = try? await ServiceQueues.resolve(settings: settings, clients: clients)
+        var existing: ServiceQueues?
+        do {
+            existing = try await ServiceQueues.resolve(settings: settings, clients: clients)
+        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
+            existing = nil  // the queue (or the named THUMBD_DLQ) is still to be made
+        }
         let dlqURL: String
         if let found = existing?.deadLetterURL {
             dlqURL = found
@@ -83,14 +88,23 @@ struct Teardown: AsyncParsableCommand {
                 throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
             }
         }
-        do {
-            let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
-            for url in [queues.url, queues.deadLetterURL].compactMap({ $0 }) {
+        // What setup makes: the queue, and THUMBD_DLQ or <queue>-dlq. A redrive target of another name
+        // was made elsewhere (setup keeps one it finds) and stays.
+        let queue = try settings.requireQueue()
+        let dlq = settings.deadLetterQueue ?? ServiceQueues.conventionalDeadLetterName(queue: queue)
+        if let url = try await existingQueueURL(queue, clients),
+            let target = ServiceQueues.redriveTarget(try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["RedrivePolicy"])["RedrivePolicy"]),
+            target.name != ServiceClients.queueName(dlq)
+        {
+            print("kept dead-letter queue \(target.name) (not made by thumbctl setup)")
+        }
+        for name in [queue, dlq] {
+            if let url = try await existingQueueURL(name, clients) {
                 try await clients.sqs.deleteQueue(queueUrl: url)
                 print("deleted queue \(url)")
+            } else {
+                print("no queue \(name)")
             }
-        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
-            print("no queue \(try settings.requireQueue())")
         }
         guard let bucket else { return }
         if bucketHoldsObjects {
@@ -106,5 +120,17 @@ struct Teardown: AsyncParsableCommand {
         }
         try await clients.s3.deleteBucket(bucket)
         print("deleted bucket \(bucket)")
+    }
+
+    /// The queue's URL, or nil when it does not exist (each queue is deleted on its own, so a
+    /// half-done teardown can be run again).
+    private func existingQueueURL(_ nameOrURL: String, _ clients: ServiceClients) async throws -> String? {
+        do {
+            let url = try await clients.queueURL(nameOrURL)
+            _ = try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["QueueArn"])  // a URL given as such may be gone
+            return url
+        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
+            return nil
+        }
     }
 }

@@ -294,9 +294,13 @@ struct CachingCredentialProviderTests {
         let keys = try await results.value
         #expect(keys == Array(repeating: "OLD", count: 10))
         #expect(await source.fetches == 2)
+        // Within retryAfterFailure (10 s) of the failure, no caller waits on another fetch.
+        clock.advance(by: 5)
+        #expect(try await provider.credentials()?.accessKeyId == "OLD")
+        #expect(await source.fetches == 2, "no refresh within 10 s of a failed one")
 
         // Expired: the error reaches the caller; expired credentials are never served.
-        clock.advance(by: 60)
+        clock.advance(by: 55)
         let expired = Task { try await provider.credentials() }
         await source.untilPending()
         await source.answer(.failure(Unreachable()))

@@ -1,12 +1,20 @@
 # Installs what building and testing thumbd needs on a fresh Debian machine. Sourced by the scripts.
 # Each step is skipped when its packages are already there, so a second run costs a few seconds.
 
+# libjpeg-turbo's development package: libjpeg62-turbo-dev on Debian, libjpeg-turbo8-dev on Ubuntu
+# (the same library and its static libjpeg.a; Ubuntu's ABI is libjpeg 8's).
+thumbd_libjpeg_dev() {
+    local id=""
+    [ -r /etc/os-release ] && id=$(. /etc/os-release; echo "${ID:-}")
+    if [ "$id" = ubuntu ]; then echo libjpeg-turbo8-dev; else echo libjpeg62-turbo-dev; fi
+}
+
 THUMBD_APT_PACKAGES=(
     pkg-config
     libcurl4-openssl-dev   # AWSKit's HTTP client
     libssl-dev             # SHA-256, HMAC and MD5 for SigV4 and integrity checks
     libturbojpeg0-dev      # JPEG encode (TurboJPEG API)
-    libjpeg62-turbo-dev    # JPEG decode through libjpeg's own API (jpeglib.h: warnings, rows, shrink-on-load)
+    "$(thumbd_libjpeg_dev)"   # JPEG decode through libjpeg's own API (jpeglib.h: warnings, rows, shrink-on-load)
     libpng-dev             # PNG decode and encode
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool

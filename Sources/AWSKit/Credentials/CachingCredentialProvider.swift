@@ -21,8 +21,8 @@ public actor CachingCredentialProvider: CredentialProvider {
     private let retryAfterFailure: TimeInterval
     private let now: @Sendable () -> Date
 
-    private var cached: Credentials?
-    private var hasCached = false
+    /// nil: nothing fetched yet; `.some(nil)`: the source had none.
+    private var cached: Credentials??
     private var refresh: Task<Credentials?, any Error>?
     private var lastFailure: Date?
 
@@ -46,15 +46,16 @@ public actor CachingCredentialProvider: CredentialProvider {
 
     /// - Throws: the source's error, when no unexpired credentials are cached to fall back on.
     public func credentials() async throws -> Credentials? {
-        guard hasCached else { return try await waitForRefresh() }
-        guard let expiration = cached?.expiration else { return cached }  // nil, or no expiry: never refreshed
+        guard let current = cached else { return try await waitForRefresh() }
+        guard let expiration = current?.expiration else { return current }  // none, or no expiry: never refreshed
         let left = expiration.timeIntervalSince(now())
-        if left > refreshAhead { return cached }
-        if left > mandatoryAhead {
-            if refresh == nil, lastFailure.map({ now().timeIntervalSince($0) >= retryAfterFailure }) ?? true {
-                _ = startRefresh()
-            }
-            return cached
+        if left > refreshAhead { return current }
+        let failedRecently = lastFailure.map { now().timeIntervalSince($0) < retryAfterFailure } ?? false
+        // The advisory window, or a refresh that just failed while these still work: serve them, and
+        // refresh in the background unless a refresh runs or failed too recently.
+        if left > mandatoryAhead || (failedRecently && left > 0) {
+            if refresh == nil && !failedRecently { _ = startRefresh() }
+            return current
         }
         return try await waitForRefresh()
     }
@@ -65,7 +66,7 @@ public actor CachingCredentialProvider: CredentialProvider {
         do {
             return try await task.value
         } catch {
-            if let cached, let expiration = cached.expiration, expiration > now() { return cached }
+            if let current = cached ?? nil, let expiration = current.expiration, expiration > now() { return current }
             throw error
         }
     }
@@ -87,8 +88,7 @@ public actor CachingCredentialProvider: CredentialProvider {
     }
 
     private func finished(with fresh: Credentials?) {
-        cached = fresh
-        hasCached = true
+        cached = .some(fresh)
         refresh = nil
         lastFailure = nil
     }
@@ -96,9 +96,6 @@ public actor CachingCredentialProvider: CredentialProvider {
     private func failed() {
         refresh = nil
         lastFailure = now()
-        if let expiration = cached?.expiration, expiration <= now() {
-            cached = nil
-            hasCached = false
-        }
+        if let expiration = (cached ?? nil)?.expiration, expiration <= now() { cached = nil }
     }
 }

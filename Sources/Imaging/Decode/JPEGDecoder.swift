@@ -14,13 +14,13 @@ enum JPEGDecoder {
 
     /// - Parameter minimumSize: the smallest decoded size (stored orientation) the caller can work
     ///   from; the decode is shrunk on load as far as that allows.
-    /// - Throws: `ImagingError` `.truncated` (data ends before the image), `.corrupt`,
-    ///   `.unsupportedFormat` (12-bit or lossless JPEG), `.tooLarge` (over `limits`).
+    /// - Throws: `ImagingError` `.truncated` (data ends before the image), `.corrupt`, `.tooLarge`
+    ///   (over `limits`).
     static func decode(
         _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
     ) throws -> DecodedImage {
+        // (`probe`, which made `markers`, already refused 12-bit, lossless and hierarchical frames.)
         try limits.checkDimensions(width: markers.width, height: markers.height)
-        try markers.checkSupported()
         let denominator = shrinkDenominator(width: markers.width, height: markers.height, minimum: minimumSize)
         let (scaledWidth, scaledHeight) = scaledSize(width: markers.width, height: markers.height, denominator: denominator)
 

@@ -14,7 +14,8 @@ struct JPEGMarkers: Sendable {
     var precision = 8
     /// The SOF marker's low nibble: 0, 1 baseline/extended, 2 progressive, 3 lossless, 9-10 arithmetic...
     var frameType: UInt8 = 0
-    var isProgressive = false
+    /// Progressive frames: SOF2, SOF6, SOF10, SOF14 (ITU T.81, table B.1).
+    var isProgressive: Bool { [2, 6, 10, 14].contains(frameType) }
     var orientation = Orientation.up
     var iccProfile: [UInt8]?
     var hasAdobeMarker = false
@@ -54,7 +55,6 @@ struct JPEGMarkers: Sendable {
                     width = Int(segment[3]) << 8 | Int(segment[4])
                     components = Int(segment[5])
                     frameType = marker & 0x0F
-                    isProgressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
                     foundFrame = true
                 }
             case 0xE1:

@@ -121,6 +121,7 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An imaging failure under the same name (every `ImagingError.Code` is a `Code` of the same
     /// spelling; a test checks it); only a failed encode is worth retrying.
     static func fromImaging(_ error: ImagingError) -> JobError {
-        JobError(Code(rawValue: error.code.rawValue) ?? .internal, error.message, transient: error.code == .encodeFailed)
+        guard let code = Code(rawValue: error.code.rawValue) else { return JobError(.internal, error.description, transient: true) }
+        return JobError(code, error.message, transient: error.code == .encodeFailed)
     }
 }

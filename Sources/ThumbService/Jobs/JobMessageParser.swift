@@ -111,11 +111,11 @@ public struct JobMessageParser: Sendable {
             sizes = try entries.map { entry in
                 guard let size = entry as? [String: Any] else { throw JobError(.invalidField, "each size must be an object") }
                 let mode = try string(size, "mode", required: false).map(SizeRequest.parseMode) ?? .fit
-                return try sized(width: try int(size, "width"), height: try int(size, "height"), mode: mode)
+                return try SizeRequest.validated(width: try int(size, "width"), height: try int(size, "height"), mode: mode, maxSide: maxSide)
             }
         } else if object["width"] != nil || object["height"] != nil {
             let mode = try string(object, "mode", required: false).map(SizeRequest.parseMode) ?? .fit
-            sizes = [try sized(width: try int(object, "width"), height: try int(object, "height"), mode: mode)]
+            sizes = [try SizeRequest.validated(width: try int(object, "width"), height: try int(object, "height"), mode: mode, maxSide: maxSide)]
         } else {
             sizes = defaultSizes
         }
@@ -141,10 +141,6 @@ public struct JobMessageParser: Sendable {
             job.quality = quality
         }
         return job
-    }
-
-    private func sized(width: Int?, height: Int?, mode: ResizeMode) throws -> SizeRequest {
-        try SizeRequest.validated(width: width, height: height, mode: mode, maxSide: maxSide)
     }
 
     private func string(_ object: [String: Any], _ field: String, required: Bool) throws -> String? {

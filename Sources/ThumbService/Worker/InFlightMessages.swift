@@ -10,22 +10,19 @@ import Synchronization
 /// deliveries have the same id and different receipt handles, and each must stay in the heartbeat
 /// until its own job ends.
 ///
-/// Waiting is by signal: a waiter is resumed when a delivery ends (or `wakeAll` is called), never by
-/// polling.
+/// Waiting is by signal: each waiter has a condition, checked under the lock when it starts to wait
+/// and again whenever a delivery ends or `wakeAll` is called; never by polling.
 final class InFlightMessages: Sendable {
-    private struct State {
-        var messages: [String: SQSMessage] = [:]
-        var slotWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
-
-        subscript(kind: WaitKind) -> [Int: CheckedContinuation<Void, Never>] {
-            get { kind == .slot ? slotWaiters : emptyWaiters }
-            set { if kind == .slot { slotWaiters = newValue } else { emptyWaiters = newValue } }
-        }
+    private struct Waiter {
+        let isDone: @Sendable (Int) -> Bool
+        let continuation: CheckedContinuation<Void, Never>
     }
 
-    private enum WaitKind { case slot, empty }
+    private struct State {
+        var messages: [String: SQSMessage] = [:]
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+    }
 
     /// The most deliveries in work at once (`THUMBD_CONCURRENCY`).
     let capacity: Int
@@ -44,45 +41,40 @@ final class InFlightMessages: Sendable {
         state.withLock { $0.messages[message.receiptHandle] = message }
     }
 
-    /// Ends one delivery's work; wakes a slot waiter, and the drain when none is left.
+    /// Ends one delivery's work and resumes the waiters whose condition now holds.
     func remove(_ message: SQSMessage) {
-        let toResume = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard state.messages.removeValue(forKey: message.receiptHandle) != nil else { return [] }
-            var resume = Array(state.slotWaiters.values)
-            state.slotWaiters.removeAll()
-            if state.messages.isEmpty {
-                resume += state.emptyWaiters.values
-                state.emptyWaiters.removeAll()
-            }
-            return resume
+            let count = state.messages.count
+            let done = state.waiters.filter { $0.value.isDone(count) }
+            for id in done.keys { state.waiters.removeValue(forKey: id) }
+            return done.values.map(\.continuation)
         }
-        for continuation in toResume { continuation.resume() }
+        for continuation in ready { continuation.resume() }
     }
 
     /// Returns once a slot is free or `stop()` is true (checked under the lock, so a `wakeAll` from
     /// whoever makes it true cannot be missed).
-    func waitForFreeSlot(orUntil stop: @escaping () -> Bool) async {
-        await wait(.slot) { $0.messages.count < self.capacity || stop() }
+    func waitForFreeSlot(orUntil stop: @escaping @Sendable () -> Bool) async {
+        await wait { [capacity] count in count < capacity || stop() }
     }
 
-    /// Returns once nothing is in work, or when `wakeAll` is called, or when the task is cancelled.
+    /// Returns once nothing is in work, or when the task is cancelled.
     func waitUntilEmpty() async {
-        await wait(.empty) { $0.messages.isEmpty }
+        await wait { $0 == 0 }
     }
 
     /// Resumes every waiter (shutdown: the receive loop must look at the signal).
     func wakeAll() {
         let all = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            defer {
-                state.slotWaiters.removeAll()
-                state.emptyWaiters.removeAll()
-            }
-            return Array(state.slotWaiters.values) + Array(state.emptyWaiters.values)
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.map(\.continuation)
         }
         for continuation in all { continuation.resume() }
     }
 
-    private func wait(_ kind: WaitKind, until done: @escaping (State) -> Bool) async {
+    /// Waits until `isDone(count of deliveries in work)`; a cancelled task stops waiting.
+    private func wait(until isDone: @escaping @Sendable (Int) -> Bool) async {
         let id = state.withLock { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -90,15 +82,14 @@ final class InFlightMessages: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if done(state) || Task.isCancelled { return true }
-                    state[kind][id] = continuation
+                    if isDone(state.messages.count) || Task.isCancelled { return true }
+                    state.waiters[id] = Waiter(isDone: isDone, continuation: continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let continuation = state.withLock { $0[kind].removeValue(forKey: id) }
-            continuation?.resume()
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 }

@@ -61,7 +61,7 @@ public enum MessageFate: Sendable, Equatable {
         return min(maxBackOffSeconds, baseBackOffSeconds << doublings)
     }
 
-    /// The word for the job log line's `job.result` and the stats line.
+    /// The word for the job log line's `job.result` (`ok`, `dead_lettered`, `retry`).
     public var result: String {
         switch self {
         case .delete: "ok"

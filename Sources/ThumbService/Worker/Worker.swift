@@ -119,11 +119,10 @@ public final class Worker: Sendable {
             await group.next()
             group.cancelAll()
         }
-        let unfinished = inFlight.all
-        if !unfinished.isEmpty {
-            await release(unfinished, reason: "drain timeout")
-            jobs.cancelAll()
-        }
+        // Cancel first, then release: a job that ends after this sees its cancellation and leaves the
+        // released delivery to whoever receives it next (see `handle`).
+        jobs.cancelAll()
+        await release(inFlight.all, reason: "drain timeout")
         // The group's end waits for the cancelled jobs.
     }
 
@@ -219,6 +218,11 @@ public final class Worker: Sendable {
             // The parser throws only JobErrors; anything else is still a message that cannot be read.
             let failure = (error as? JobError) ?? JobError(.unsupportedMessage, "\(error)")
             records.append(JobRecord(error: failure))
+        }
+        if Task.isCancelled {
+            // Drained out while its last job ended: the delivery was released, it is another worker's.
+            for record in records { logJob(message, record, result: "released", started: started) }
+            return
         }
         let results = records.map { record in record.error.map(MessageFate.JobResult.failed) ?? .succeeded }
         let fate = MessageFate.decide(results: results, receiveCount: message.receiveCount, hasDeadLetterQueue: queues.deadLetterURL != nil)
