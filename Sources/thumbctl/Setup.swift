@@ -80,12 +80,17 @@ struct Teardown: AsyncParsableCommand {
     func run() async throws {
         let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
         // Refuse before deleting anything: a half-done teardown is worse than none.
-        let bucket = settings.outputBucket
+        var bucket = settings.outputBucket
         var bucketHoldsObjects = false
-        if let bucket {
-            bucketHoldsObjects = try await !clients.s3.listObjectsV2(bucket: bucket, maxKeys: 1).objects.isEmpty
+        if let name = bucket {
+            do {
+                bucketHoldsObjects = try await !clients.s3.listObjectsV2(bucket: name, maxKeys: 1).objects.isEmpty
+            } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
+                print("no bucket \(name)")  // a teardown run before got this far
+                bucket = nil
+            }
             if bucketHoldsObjects && !force {
-                throw ValidationError("the bucket \(bucket) holds objects: run again with --force to delete them and it")
+                throw ValidationError("the bucket \(name) holds objects: run again with --force to delete them and it")
             }
         }
         // What setup makes: the queue, and THUMBD_DLQ or <queue>-dlq. A redrive target of another name

@@ -168,6 +168,16 @@ struct ServiceTests {
         #expect(status.stdout.contains(graveyardURL), "\(status.stdout)")
         let redriven = try await fixture.tool("thumbctl", ["dlq", "redrive"])
         #expect(redriven.stdout.contains("moved 1"), "\(redriven.stdout) \(redriven.stderr)")
+
+        // Teardown deletes what setup made and keeps the graveyard, which setup did not make; run
+        // again, it finds nothing left and still succeeds.
+        let torn = try await fixture.tool("thumbctl", ["teardown", "--force"])
+        #expect(torn.status == 0, "\(torn.stderr)")
+        #expect(torn.stdout.contains("kept dead-letter queue graveyard-\(fixture.queue)"), "\(torn.stdout)")
+        #expect((try? await fixture.url("graveyard-\(fixture.queue)")) != nil, "the graveyard was deleted")
+        #expect((try? await fixture.url(fixture.queue)) == nil, "the queue survived teardown")
+        let again = try await fixture.tool("thumbctl", ["teardown"])
+        #expect(again.status == 0 && again.stdout.contains("no queue \(fixture.queue)"), "\(again.stdout) \(again.stderr)")
     }
 
     @Test("with no dead-letter queue at all, thumbctl dlq says how to make one")
