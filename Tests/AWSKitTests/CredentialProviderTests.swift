@@ -166,8 +166,10 @@ struct CredentialProviderTests {
         }
         #expect(same == [first.accessKeyId])
 
-        // 50 s left: under the mandatory minute, every caller waits for the one shared refresh.
-        clock.advance(by: 350)
+        // 30 s left (measured from the expiry the server gave, which follows the real clock, not the
+        // test's): under the mandatory minute, every caller waits for the one shared refresh.
+        let expiration = try #require(first.expiration)
+        clock.advance(by: expiration.timeIntervalSince(clock.now) - 30)
         let refreshed = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<20 { group.addTask { try await provider.credentials()?.accessKeyId ?? "" } }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
