@@ -20,8 +20,9 @@ struct WorkerInProcessTests {
         return #"{"Records":[\#(records.joined(separator: ","))]}"#
     }
 
-    /// Runs the worker until it is idle (THUMBD_EXIT_WHEN_IDLE=0) or `seconds` pass.
-    static func runUntilIdle(_ worker: Worker, seconds: Double = 20) async {
+    /// Runs the worker until it is idle (THUMBD_EXIT_WHEN_IDLE=0) or `seconds` pass (a hang guard, far
+    /// above the milliseconds a run takes: a loaded CI machine can stall the cooperative pool for seconds).
+    static func runUntilIdle(_ worker: Worker, seconds: Double = 60) async {
         let shutdown = ShutdownSignal()
         let guardTask = Task {
             try await Task.sleep(for: .seconds(seconds))
@@ -215,7 +216,7 @@ struct WorkerInProcessTests {
             return .respond(200, body: ScriptedAWS.jpeg)
         }
         let worker = try aws.worker(["THUMBD_JOB_TIMEOUT": "5"])
-        await Self.runUntilIdle(worker, seconds: 30)
+        await Self.runUntilIdle(worker, seconds: 60)
         #expect(aws.visibilityChanges.map(\.seconds) == [10])
         #expect(worker.stats.current.retried == 1)
     }
