@@ -5,6 +5,10 @@
   boto3_peer.py ENDPOINT list-keys BUCKET PREFIX        prints every key under PREFIX
   boto3_peer.py ENDPOINT send-message QUEUE_URL BODY    sends with a String attribute "origin"
   boto3_peer.py ENDPOINT receive QUEUE_URL              receives (and deletes) up to 10, waits 2 s
+  boto3_peer.py ENDPOINT ddb-get TABLE KEY_JSON          prints the item as plain JSON (numbers as strings,
+                                                        binary as hex, sets as sorted lists), or null
+  boto3_peer.py ENDPOINT ddb-put TABLE ITEM_JSON         puts a plain-JSON item (boto3's own type mapping;
+                                                        integers become N)
 Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 """
 import json
@@ -49,5 +53,30 @@ elif command == "receive":
         "body": m["Body"],
         "attributes": {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()},
     } for m in messages]))
+elif command in ("ddb-get", "ddb-put"):
+    from decimal import Decimal
+    from boto3.dynamodb.types import Binary
+    table_name, document = args
+    table = session.resource("dynamodb", endpoint_url=endpoint, config=config).Table(table_name)
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, Binary):
+            return bytes(value).hex()
+        if isinstance(value, set):
+            return sorted(plain(v) for v in value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    if command == "ddb-get":
+        item = table.get_item(Key=json.loads(document), ConsistentRead=True).get("Item")
+        print(json.dumps(plain(item) if item is not None else None))
+    else:
+        table.put_item(Item=json.loads(document))
+        print("{}")
 else:
     sys.exit(f"unknown command {command}")

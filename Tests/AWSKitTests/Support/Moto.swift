@@ -57,3 +57,9 @@ enum Moto {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 }
+
+extension Moto {
+    static func dynamoDB(signatureChecked: Bool = true) -> DynamoDBClient {
+        DynamoDBClient(client: client(signatureChecked: signatureChecked), endpoint: endpoint(signatureChecked: signatureChecked))
+    }
+}
