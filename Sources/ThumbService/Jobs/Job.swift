@@ -12,6 +12,10 @@ public struct Job: Sendable, Equatable {
     public var quality: Int?
     /// Came from an S3 event notification (the recursion guard applies to those).
     public var fromS3Event = false
+    /// The job record this message runs (`job_id`; messages of thumbd-api), in `THUMBD_JOBS_TABLE`.
+    public var recordId: String?
+    /// The `X-Request-Id` of the API request behind the job (`request_id`), for the job log line.
+    public var requestId: String?
 
     public init(
         id: String? = nil, bucket: String, key: String, sizes: [SizeRequest], outputBucket: String? = nil,

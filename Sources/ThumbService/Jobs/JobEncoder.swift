@@ -7,7 +7,7 @@ public enum JobEncoder {
     public static func encode(_ job: Job) -> String {
         var object: [String: Any] = ["bucket": job.bucket, "key": job.key]
         let plain = job.sizes.count == 1 && job.sizes[0].mode == .fit && job.outputBucket == nil && job.keyTemplate == nil
-            && job.format == nil && job.quality == nil && job.id == nil
+            && job.format == nil && job.quality == nil && job.id == nil && job.recordId == nil && job.requestId == nil
         if plain {
             if let width = job.sizes[0].width { object["width"] = width }
             if let height = job.sizes[0].height { object["height"] = height }
@@ -19,6 +19,8 @@ public enum JobEncoder {
                 return entry
             }
             if let id = job.id { object["id"] = id }
+            if let recordId = job.recordId { object["job_id"] = recordId }
+            if let requestId = job.requestId { object["request_id"] = requestId }
             if let bucket = job.outputBucket { object["output_bucket"] = bucket }
             if let template = job.keyTemplate { object["output_key_template"] = template }
             if let format = job.format { object["format"] = format.rawValue }

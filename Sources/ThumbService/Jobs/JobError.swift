@@ -65,6 +65,11 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
         case uploadFailed = "upload_failed"
         /// The job ran past `THUMBD_JOB_TIMEOUT`; retried.
         case timeout
+        /// The jobs table (`THUMBD_JOBS_TABLE`) could not be read or written; retried.
+        case jobsTable = "jobs_table"
+        /// The job's message reached the dead-letter queue through the queue's redrive policy: a
+        /// worker took it `maxReceiveCount` times and never finished it (it died, or lost the message).
+        case workerLost = "worker_lost"
         /// Anything unforeseen (a bug); retried, so a fix can still save the job.
         case `internal`
     }

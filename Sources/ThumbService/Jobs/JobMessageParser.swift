@@ -4,7 +4,7 @@ import Imaging
 /// Reads the message formats thumbd accepts (the README documents them):
 /// 1. `{"bucket", "key", "width", "height"}`, the original assignment's;
 /// 2. `{"bucket", "key", "sizes": [{"width", "height", "mode"?}], "output_bucket"?, "output_key_template"?,
-///    "format"?, "quality"?, "id"?}`;
+///    "format"?, "quality"?, "id"?, "job_id"?, "request_id"?}` (`job_id` names a job record of thumbd-api's);
 /// 3. S3 event notifications (`Records[]` with `ObjectCreated:*`; keys are form-URL-encoded);
 /// 4. any of these inside an SNS notification (`"Type": "Notification"`, `"Message"` a string).
 /// Anything else is a `JobError` with a precise code, for the dead-letter queue.
@@ -121,6 +121,8 @@ public struct JobMessageParser: Sendable {
         }
         var job = Job(bucket: bucket, key: key, sizes: sizes)
         job.id = try string(object, "id", required: false)
+        job.recordId = try string(object, "job_id", required: false).map(Self.recordId)
+        job.requestId = try string(object, "request_id", required: false).map { String($0.prefix(128)) }
         job.outputBucket = try string(object, "output_bucket", required: false).map(Self.bucket)
         if let template = try string(object, "output_key_template", required: false) {
             do {
@@ -161,6 +163,15 @@ public struct JobMessageParser: Sendable {
             throw JobError(.invalidField, "\"\(field)\" must be a whole number")
         }
         return integer
+    }
+
+    /// Job record ids (`JobRecord.newID`): 1 to 64 of letters, digits, `-` and `_`.
+    static func recordId(_ id: String) throws -> String {
+        let valid = (1...64).contains(id.utf8.count) && id.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_")
+        }
+        guard valid else { throw JobError(.invalidField, "job_id must be 1 to 64 letters, digits, - or _") }
+        return id
     }
 
     /// S3 bucket names: 3 to 63 of lower-case letters, digits, `.`, `-` (and `_` in old us-east-1 buckets).

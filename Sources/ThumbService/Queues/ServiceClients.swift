@@ -7,16 +7,24 @@ import Logging
 public struct ServiceClients: Sendable {
     public let sqs: SQSClient
     public let s3: S3Client
+    public let dynamo: DynamoDBClient
     public let region: String
 
     /// Clients made elsewhere (tests give them a scripted transport).
-    public init(sqs: SQSClient, s3: S3Client, region: String) {
+    /// - Parameter dynamo: default: a DynamoDB client on the SQS client's transport and endpoint.
+    public init(sqs: SQSClient, s3: S3Client, dynamo: DynamoDBClient? = nil, region: String) {
         self.sqs = sqs
         self.s3 = s3
+        self.dynamo = dynamo ?? DynamoDBClient(client: sqs.client, endpoint: sqs.endpoint)
         self.region = region
     }
 
-    /// Builds both clients from the settings' layers.
+    /// The job records of `THUMBD_JOBS_TABLE`, or `nil` when it is not set.
+    public func jobStore(settings: Settings) -> JobStore? {
+        settings.jobsTable.map { JobStore(dynamo: dynamo, table: $0) }
+    }
+
+    /// Builds the SQS, S3 and DynamoDB clients from the settings' layers.
     /// - Parameter maxConnections: the transport's connection (and thread) limit.
     /// - Throws: `Settings.InvalidSetting` when no region can be found or an endpoint URL is invalid.
     public static func make(
@@ -38,9 +46,12 @@ public struct ServiceClients: Sendable {
             service: "SQS", region: region, override: settings.endpointURL, environment: environment)
         let s3Endpoint = try EndpointResolver.endpoint(
             service: "S3", region: region, override: settings.endpointURL, environment: environment)
+        let dynamoEndpoint = try EndpointResolver.endpoint(
+            service: "DynamoDB", region: region, override: settings.endpointURL, environment: environment)
         return ServiceClients(
             sqs: SQSClient(client: client, endpoint: sqsEndpoint.endpoint),
             s3: S3Client(client: client, addressing: S3Addressing(endpoint: s3Endpoint.endpoint, forcePathStyle: s3Endpoint.isCustom)),
+            dynamo: DynamoDBClient(client: client, endpoint: dynamoEndpoint.endpoint),
             region: region)
     }
 

@@ -84,13 +84,15 @@ public struct Settings: Sendable {
     public var endpointURL: String?
     /// Exit 0 once no message came for this long (tests, batch runs); nil: run until a signal.
     public var exitWhenIdle: Duration?
+    /// The DynamoDB table of job records (thumbd-api's jobs); nil: thumbd keeps no records.
+    public var jobsTable: String?
 
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
         "THUMBD_QUALITY", "THUMBD_CONCURRENCY", "THUMBD_ACL", "THUMBD_CACHE_CONTROL", "THUMBD_VISIBILITY_TIMEOUT",
         "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
         "THUMBD_DECODE_MEMORY_MB", "THUMBD_READ_TIMEOUT", "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
-        "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE",
+        "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE", "THUMBD_JOBS_TABLE",
     ]
 
     public static let defaultKeyTemplate = "{dir}{name}-{width}x{height}.{ext}"
@@ -158,6 +160,7 @@ public struct Settings: Sendable {
         statsInterval = try seconds("THUMBD_STATS_INTERVAL", 60, 1...86400)
         endpointURL = string("THUMBD_ENDPOINT_URL")
         exitWhenIdle = try string("THUMBD_EXIT_WHEN_IDLE").map { _ in try seconds("THUMBD_EXIT_WHEN_IDLE", 0, 0...86400) }
+        jobsTable = string("THUMBD_JOBS_TABLE")
     }
 
     /// The queue setting, or a clear error for the tools that need one.
@@ -179,7 +182,7 @@ public struct Settings: Sendable {
             "job_timeout_s": "\(jobTimeout.wholeSeconds)",
             "max_input_bytes": "\(limits.maxInputBytes)", "max_pixels": "\(limits.maxPixels)",
             "decode_memory_bytes": "\(decodeMemoryBytes)", "read_timeout_s": "\(readTimeout.wholeSeconds)",
-            "endpoint": endpointURL ?? "aws",
+            "endpoint": endpointURL ?? "aws", "jobs_table": jobsTable ?? "-",
         ]
     }
 }

@@ -23,6 +23,8 @@ public struct JobRunner: Sendable {
     public struct Outcome: Sendable {
         public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int)] = []
         public var bytesIn = 0
+        /// What the source turned out to be (format, upright size).
+        public var source: SourceInfo?
         public var bytesOut = 0
         public var download: Duration = .zero
         public var decode: Duration = .zero
@@ -71,6 +73,7 @@ public struct JobRunner: Sendable {
             throw JobError(.overMemoryBudget,
                 "decoding this image takes about \(error.bytes >> 20) MB, over the \(error.capacity >> 20) MB of THUMBD_DECODE_MEMORY_MB")
         }
+        outcome.source = result.source
         outcome.decode = result.timings.decode
         outcome.resize = result.timings.resize
         outcome.encode = result.timings.encode

@@ -21,6 +21,10 @@ public final class Worker: Sendable {
     let inFlight: InFlightMessages
     let stats = WorkerStats()
     let deleter: DeleteBatcher
+    /// Job records (`THUMBD_JOBS_TABLE`), for messages that name one.
+    let records: JobRecordKeeper?
+    /// Ends the records of jobs whose messages the redrive policy dead-lettered (with records and a DLQ).
+    let deadLetterWatch: DeadLetterWatch?
     private let lastActivity = Mutex(ContinuousClock.now)
     private let loop = Mutex(LoopState())
 
@@ -34,7 +38,11 @@ public final class Worker: Sendable {
     /// - Parameters:
     ///   - clients: the SQS and S3 clients (any transport: tests pass a scripted one).
     ///   - queues: from `ServiceQueues.resolve`.
-    public init(settings: Settings, clients: ServiceClients, queues: ServiceQueues, logger: Logger) {
+    /// - Parameter now: the wall clock of job records' timestamps.
+    public init(
+        settings: Settings, clients: ServiceClients, queues: ServiceQueues, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
         self.sqs = clients.sqs
         self.runner = JobRunner(s3: clients.s3, settings: settings)
@@ -42,6 +50,14 @@ public final class Worker: Sendable {
         self.logger = logger
         self.parser = JobMessageParser(defaultSizes: settings.sizes, maxSide: settings.limits.maxOutputSide)
         self.inFlight = InFlightMessages(capacity: settings.concurrency)
+        let store = clients.jobStore(settings: settings)
+        self.records = store.map { JobRecordKeeper(store: $0, s3: clients.s3, settings: settings, now: now) }
+        if let store, let dlq = queues.deadLetterURL {
+            deadLetterWatch = DeadLetterWatch(
+                sqs: clients.sqs, deadLetterURL: dlq, store: store, parser: parser, logger: logger, now: now)
+        } else {
+            deadLetterWatch = nil
+        }
         self.deleter = DeleteBatcher(sqs: clients.sqs, queueURL: queues.url) { [logger] message, reason in
             logger.warning("delete failed", metadata: ["message.id": "\(message.messageId)", "error": "\(reason)"])
         }
@@ -64,6 +80,7 @@ public final class Worker: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.stats.report(every: self.settings.statsInterval, inFlight: { self.inFlight.count }, logger: self.logger) }
+                if let watch = self.deadLetterWatch { group.addTask { await watch.run() } }
             }
         }
         let wake = shutdown.onTrigger { [inFlight] in inFlight.wakeAll() }
@@ -173,7 +190,7 @@ public final class Worker: Sendable {
     // MARK: One message: parse, run, decide, apply
 
     /// What one job came to, for its log line.
-    private struct JobRecord {
+    private struct JobRun {
         var job: Job?
         var outcome: JobRunner.Outcome?
         var error: JobError?
@@ -181,7 +198,7 @@ public final class Worker: Sendable {
 
     func handle(_ message: SQSMessage) async {
         let started = ContinuousClock.now
-        var records: [JobRecord] = []  // one per job run (skipped ones decide nothing), or the parse failure
+        var runs: [JobRun] = []  // one per job run (skipped ones decide nothing), or the parse failure
         do {
             switch try parser.parse(message.body) {
             case .ignore(let reason):
@@ -199,17 +216,25 @@ public final class Worker: Sendable {
                         continue
                     }
                     do {
+                        if let records, let id = job.recordId, case .skip(let reason) = try await records.begin(job, id: id) {
+                            logSkipped(message, job, reason: reason)
+                            continue
+                        }
                         let outcome = try await runWithDeadline(job)
-                        records.append(JobRecord(job: job, outcome: outcome))
+                        if let records, let id = job.recordId, try await !records.complete(job, id: id, outcome: outcome) {
+                            logSkipped(message, job, reason: "job \(id) was cancelled while it ran; its outputs are deleted")
+                            continue
+                        }
+                        runs.append(JobRun(job: job, outcome: outcome))
                     } catch {
                         if Task.isCancelled {
                             // The drain ran out of time and released this delivery: it is another
                             // worker's now, so its fate is not ours to apply.
-                            logJob(message, JobRecord(job: job, error: JobError.from(error)), result: "released", started: started)
+                            logJob(message, JobRun(job: job, error: JobError.from(error)), result: "released", started: started)
                             return
                         }
                         let failure = JobError.from(error)
-                        records.append(JobRecord(job: job, error: failure))
+                        runs.append(JobRun(job: job, error: failure))
                         if !failure.isTransient { break }  // the message is dead either way
                     }
                 }
@@ -217,19 +242,37 @@ public final class Worker: Sendable {
         } catch {
             // The parser throws only JobErrors; anything else is still a message that cannot be read.
             let failure = (error as? JobError) ?? JobError(.unsupportedMessage, "\(error)")
-            records.append(JobRecord(error: failure))
+            runs.append(JobRun(error: failure))
         }
         if Task.isCancelled {
             // Drained out while its last job ended: the delivery was released, it is another worker's.
-            for record in records { logJob(message, record, result: "released", started: started) }
+            for run in runs { logJob(message, run, result: "released", started: started) }
             return
         }
-        let results = records.map { record in record.error.map(MessageFate.JobResult.failed) ?? .succeeded }
+        let results = runs.map { run in run.error.map(MessageFate.JobResult.failed) ?? .succeeded }
         let fate = MessageFate.decide(results: results, receiveCount: message.receiveCount, hasDeadLetterQueue: queues.deadLetterURL != nil)
-        for record in records {
-            logJob(message, record, result: record.error == nil ? "ok" : fate.result, started: started)
+        for run in runs {
+            logJob(message, run, result: run.error == nil ? "ok" : fate.result, started: started)
+            if let records, let id = run.job?.recordId, let error = run.error, endsJob(error, message: message) {
+                await records.fail(id: id, error: error, logger: logger)
+            }
         }
         await apply(fate, to: message)
+    }
+
+    /// Whether a failure ends the job for good (so its record becomes `failed`): a permanent one, or
+    /// a transient one on the last delivery the queue's redrive policy allows.
+    private func endsJob(_ error: JobError, message: SQSMessage) -> Bool {
+        !error.isTransient || message.receiveCount >= settings.maxReceiveCount
+    }
+
+    private func logSkipped(_ message: SQSMessage, _ job: Job, reason: String) {
+        var metadata: Logger.Metadata = [
+            "message.id": "\(message.messageId)", "job.source": "s3://\(job.bucket)/\(job.key)", "reason": "\(reason)",
+        ]
+        if let id = job.recordId { metadata["job.id"] = "\(id)" }
+        if let requestId = job.requestId { metadata["request_id"] = "\(requestId)" }
+        logger.info("skipped", metadata: metadata)
     }
 
     /// Carries out a fate; each is counted once.
@@ -304,14 +347,15 @@ public final class Worker: Sendable {
     }
 
     /// One `job` line: `message.*`, `job.*` and `error.*` keys, durations in milliseconds.
-    private func logJob(_ message: SQSMessage, _ record: JobRecord, result: String, started: ContinuousClock.Instant) {
+    private func logJob(_ message: SQSMessage, _ record: JobRun, result: String, started: ContinuousClock.Instant) {
         func ms(_ duration: Duration) -> String { String(format: "%.1f", Double(duration / .microseconds(1)) / 1000) }
         var metadata: Logger.Metadata = [
             "message.id": "\(message.messageId)", "message.receive_count": "\(message.receiveCount)",
             "job.result": "\(result)", "job.total_ms": "\(ms(started.duration(to: .now)))",
         ]
         if let job = record.job {
-            metadata["job.id"] = "\(job.id ?? message.messageId)"
+            metadata["job.id"] = "\(job.recordId ?? job.id ?? message.messageId)"
+            if let requestId = job.requestId { metadata["request_id"] = "\(requestId)" }
             metadata["job.source"] = "s3://\(job.bucket)/\(job.key)"
         }
         if let error = record.error {

@@ -1,6 +1,7 @@
 import AWSKit
 import Foundation
 import TestSupport
+import ThumbService
 import Testing
 
 /// The moto_server scripts/test.sh starts with SigV4 checks, and the built binaries, run as a user
@@ -149,3 +150,14 @@ final class Daemon: @unchecked Sendable {
     }
 }
 
+
+extension Moto {
+    static var dynamo: DynamoDBClient { DynamoDBClient(client: client, endpoint: Endpoint(url: url ?? "http://127.0.0.1:1")!) }
+
+    /// A jobs table of its own (`JobsTable.create`, as thumbctl setup makes it).
+    static func jobStore() async throws -> JobStore {
+        let name = "jobs-\(UUID().uuidString.prefix(8).lowercased())"
+        try await JobsTable.create(name: name, dynamo: dynamo)
+        return JobStore(dynamo: dynamo, table: name)
+    }
+}

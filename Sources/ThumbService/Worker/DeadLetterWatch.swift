@@ -1,0 +1,70 @@
+import AWSKit
+import Foundation
+import Logging
+
+/// Ends the job records of messages that reached the dead-letter queue by the queue's redrive policy.
+///
+/// When workers die on a message (or lose it) `maxReceiveCount` times, SQS moves it to the dead-letter
+/// queue on its next receive, and no worker ever hears of it again: its record would stay
+/// `processing` forever. So each worker also looks at the dead-letter queue, every `interval` (10 s),
+/// without taking anything from it: ReceiveMessage with a visibility timeout of 0 leaves every message
+/// where it is, for `thumbctl dlq list` and `redrive`. A message naming a job record (`job_id`) whose
+/// record has not ended is recorded `failed` with `worker_lost` (or the code in its
+/// `thumbd.error_code` attribute, had a worker dead-lettered it but failed to record it). A job is
+/// thus `failed` within about `interval` plus one long poll of its message reaching the queue.
+///
+/// Each message is looked at once per process (its id is remembered; at most `rememberedLimit`).
+/// Several workers doing this at once is harmless: the record moves by a conditional write.
+struct DeadLetterWatch: Sendable {
+    let sqs: SQSClient
+    let deadLetterURL: String
+    let store: JobStore
+    let parser: JobMessageParser
+    let logger: Logger
+    let now: @Sendable () -> Date
+    var interval: Duration = .seconds(10)
+
+    static let rememberedLimit = 100_000
+
+    func run() async {
+        var seen = Set<String>()
+        while !Task.isCancelled {
+            do {
+                let messages = try await sqs.receiveMessage(
+                    queueUrl: deadLetterURL, maxMessages: 10, waitSeconds: 20, visibilityTimeout: 0)
+                for message in messages where seen.insert(message.messageId).inserted {
+                    await settle(message)
+                }
+                if seen.count > Self.rememberedLimit { seen.removeAll() }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("dead-letter watch failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Records the job of one dead-lettered message `failed` (if it names one that has not ended).
+    func settle(_ message: SQSMessage) async {
+        guard case .jobs(let jobs)? = try? parser.parse(message.body) else { return }
+        for job in jobs {
+            guard let id = job.recordId else { continue }
+            let code = message.messageAttributes?["thumbd.error_code"]?.stringValue
+            let error =
+                code.flatMap(JobError.Code.init(rawValue:)).map {
+                    JobError($0, message.messageAttributes?["thumbd.error_message"]?.stringValue ?? "")
+                }
+                ?? JobError(.workerLost, "the message reached the dead-letter queue by the queue's redrive policy without a result")
+            do {
+                try await store.fail(id, code: error.code.rawValue, message: error.message, at: now())
+                logger.warning("job failed in the dead-letter queue", metadata: [
+                    "job.id": "\(id)", "message.id": "\(message.messageId)", "error.code": "\(error.code.rawValue)",
+                ])
+            } catch is JobStore.Conflict {
+                // Ended already (dead-lettered by a worker, cancelled) or gone.
+            } catch {
+                logger.warning("recording a dead-lettered job failed", metadata: ["job.id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+}
