@@ -11,7 +11,7 @@ public struct ServiceOptions: ParsableArguments {
     public var queue: String?
     @Option(help: "Dead-letter queue name or URL (THUMBD_DLQ; default: the queue's redrive target, else <queue>-dlq).")
     public var dlq: String?
-    @Option(help: "Endpoint URL for SQS and S3 (THUMBD_ENDPOINT_URL; AWS_ENDPOINT_URL_* also work).")
+    @Option(help: "Endpoint URL for SQS, S3 and DynamoDB (THUMBD_ENDPOINT_URL; AWS_ENDPOINT_URL_* also work).")
     public var endpointUrl: String?
 
     public init() {}

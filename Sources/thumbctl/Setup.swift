@@ -5,9 +5,12 @@ import ThumbCommandLine
 import ThumbService
 
 /// `thumbctl setup`: the queue, its dead-letter queue and redrive policy, and an output bucket that
-/// accepts public-read thumbnails on today's AWS. Safe to run again.
+/// accepts public-read thumbnails on today's AWS; with the web tier's settings also the jobs table
+/// (`THUMBD_JOBS_TABLE`: TTL on, the owner index) and the private upload bucket
+/// (`THUMBD_UPLOAD_BUCKET`: objects expire after `THUMBD_JOB_TTL`). Safe to run again.
 struct Setup: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create the queue, its dead-letter queue and the output bucket (idempotent).")
+    static let configuration = CommandConfiguration(
+        abstract: "Create the queue, its dead-letter queue and the output bucket; the jobs table and upload bucket when set (idempotent).")
 
     @OptionGroup var options: ServiceOptions
     @Option(help: "Bucket for thumbnails, made public-readable (THUMBD_OUTPUT_BUCKET; none: thumbnails go to each source bucket).")
@@ -16,9 +19,13 @@ struct Setup: AsyncParsableCommand {
     var maxReceiveCount: Int?
     @Option(help: "The queue's visibility timeout, seconds (THUMBD_VISIBILITY_TIMEOUT, default 60).") var visibilityTimeout: Int?
     @Flag(help: "Make the bucket public with a bucket policy instead of object ACLs.") var publicPolicy = false
+    @Option(help: "The DynamoDB table of job records and API keys (THUMBD_JOBS_TABLE).") var jobsTable: String?
+    @Option(help: "The private bucket for uploaded originals (THUMBD_UPLOAD_BUCKET).") var uploadBucket: String?
 
     func run() async throws {
-        let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
+        let (settings, clients) = try await options.load(adding: [
+            "THUMBD_OUTPUT_BUCKET": outputBucket, "THUMBD_JOBS_TABLE": jobsTable, "THUMBD_UPLOAD_BUCKET": uploadBucket,
+        ])
         let queueName = ServiceClients.queueName(try settings.requireQueue())
         // The dead-letter queue the queue already has, if it exists; else THUMBD_DLQ; else <queue>-dlq.
         var existing: ServiceQueues?
@@ -66,31 +73,43 @@ struct Setup: AsyncParsableCommand {
         print("queue:  \(queueURL)")
         print("dlq:    \(dlqURL)")
         print("bucket: \(bucketLine)")
+        if let table = settings.jobsTable {
+            let created = try await JobsTable.create(name: table, dynamo: clients.dynamo)
+            print("table:  \(table) (\(created ? "created" : "exists"); TTL on \(JobsTable.ttlAttribute))")
+        }
+        if let bucket = settings.uploadBucket {
+            try await UploadBucket.create(bucket, ttl: settings.jobTTL, s3: clients.s3)
+            print("uploads: \(bucket) (private; originals expire after \(UploadBucket.expiryDays(ttl: settings.jobTTL)) days)")
+        }
     }
 }
 
 /// `thumbctl teardown`: deletes what setup made; a bucket with objects only with --force.
 struct Teardown: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete the queue, the dead-letter queue and the output bucket.")
+    static let configuration = CommandConfiguration(
+        abstract: "Delete the queue, the dead-letter queue, the output bucket, and the jobs table and upload bucket when set.")
 
     @OptionGroup var options: ServiceOptions
     @Option(help: "The output bucket to delete (THUMBD_OUTPUT_BUCKET).") var outputBucket: String?
-    @Flag(help: "Delete the output bucket even when it holds objects (they are deleted first).") var force = false
+    @Option(help: "The jobs table to delete (THUMBD_JOBS_TABLE).") var jobsTable: String?
+    @Option(help: "The upload bucket to delete (THUMBD_UPLOAD_BUCKET).") var uploadBucket: String?
+    @Flag(help: "Delete buckets even when they hold objects (they are deleted first).") var force = false
 
     func run() async throws {
-        let (settings, clients) = try await options.load(adding: ["THUMBD_OUTPUT_BUCKET": outputBucket])
+        let (settings, clients) = try await options.load(adding: [
+            "THUMBD_OUTPUT_BUCKET": outputBucket, "THUMBD_JOBS_TABLE": jobsTable, "THUMBD_UPLOAD_BUCKET": uploadBucket,
+        ])
         // Refuse before deleting anything: a half-done teardown is worse than none.
-        var bucket = settings.outputBucket
-        var bucketHoldsObjects = false
-        if let name = bucket {
+        var buckets: [(name: String, holdsObjects: Bool)] = []
+        for name in [settings.outputBucket, settings.uploadBucket].compactMap({ $0 }) where !buckets.contains(where: { $0.name == name }) {
             do {
-                bucketHoldsObjects = try await !clients.s3.listObjectsV2(bucket: name, maxKeys: 1).objects.isEmpty
+                let holdsObjects = try await !clients.s3.listObjectsV2(bucket: name, maxKeys: 1).objects.isEmpty
+                if holdsObjects && !force {
+                    throw ValidationError("the bucket \(name) holds objects: run again with --force to delete them and it")
+                }
+                buckets.append((name, holdsObjects))
             } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
                 print("no bucket \(name)")  // a teardown run before got this far
-                bucket = nil
-            }
-            if bucketHoldsObjects && !force {
-                throw ValidationError("the bucket \(name) holds objects: run again with --force to delete them and it")
             }
         }
         // What setup makes: the queue, and THUMBD_DLQ or <queue>-dlq. A redrive target of another name
@@ -111,20 +130,29 @@ struct Teardown: AsyncParsableCommand {
                 print("no queue \(name)")
             }
         }
-        guard let bucket else { return }
-        if bucketHoldsObjects {
-            var keys: [String] = []
-            for try await object in clients.s3.listAllObjects(bucket: bucket) {
-                keys.append(object.key)
-                if keys.count == 1000 {
-                    _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys)
-                    keys.removeAll()
-                }
+        if let table = settings.jobsTable {
+            do {
+                try await clients.dynamo.deleteTable(name: table)
+                print("deleted table \(table)")
+            } catch let error as AWSServiceError where error.isResourceNotFound {
+                print("no table \(table)")
             }
-            if !keys.isEmpty { _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys) }
         }
-        try await clients.s3.deleteBucket(bucket)
-        print("deleted bucket \(bucket)")
+        for (bucket, holdsObjects) in buckets {
+            if holdsObjects {
+                var keys: [String] = []
+                for try await object in clients.s3.listAllObjects(bucket: bucket) {
+                    keys.append(object.key)
+                    if keys.count == 1000 {
+                        _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys)
+                        keys.removeAll()
+                    }
+                }
+                if !keys.isEmpty { _ = try await clients.s3.deleteObjects(bucket: bucket, keys: keys) }
+            }
+            try await clients.s3.deleteBucket(bucket)
+            print("deleted bucket \(bucket)")
+        }
     }
 
     /// The queue's URL, or nil when it does not exist (each queue is deleted on its own, so a

@@ -61,17 +61,34 @@ struct DeadLetters: AsyncParsableCommand {
     }
 
     struct Redrive: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move every dead message back to the queue.")
+        static let configuration = CommandConfiguration(
+            abstract: "Move every dead message back to the queue (a failed job record it names goes back to pending).")
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let (_, clients, queues) = try await options.loadWithQueues()
+            let (settings, clients, queues) = try await options.loadWithQueues()
             let dlqURL = try queues.requireDeadLetterURL()
             let queueURL = queues.url
+            let store = clients.jobStore(settings: settings)
+            let parser = JobMessageParser(defaultSizes: settings.sizes, maxSide: settings.limits.maxOutputSide)
             var moved = 0
+            var reopened = 0
             while true {
                 let messages = try await clients.sqs.receiveMessage(queueUrl: dlqURL, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 60)
                 if messages.isEmpty { break }
+                // The record first: were the message sent first, a worker could take it while the
+                // record is still failed, and skip it as finished.
+                if let store {
+                    for message in messages {
+                        guard case .jobs(let jobs)? = try? parser.parse(message.body) else { continue }
+                        for id in jobs.compactMap(\.recordId) {
+                            do {
+                                try await store.redrive(id)
+                                reopened += 1
+                            } catch is JobStore.Conflict {}  // not failed (cancelled, gone): the worker will skip it
+                        }
+                    }
+                }
                 let entries = messages.enumerated().map { SendMessageBatchEntry(id: "r\($0.offset)", messageBody: $0.element.body) }
                 let sent = try await clients.sqs.sendMessageBatch(queueUrl: queueURL, entries: entries)
                 // Only what reached the queue leaves the DLQ.
@@ -83,6 +100,7 @@ struct DeadLetters: AsyncParsableCommand {
                 for failure in sent.failed { FileHandle.standardError.write(Data("thumbctl: \(failure)\n".utf8)) }
             }
             print("moved \(moved) message(s) back to \(queueURL)")
+            if store != nil { print("\(reopened) failed job(s) back to pending") }
         }
     }
 

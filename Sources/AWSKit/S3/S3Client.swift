@@ -64,6 +64,35 @@ public struct S3Client: Sendable {
             contentType: "application/xml", contentMD5: true)
     }
 
+    /// Sets the bucket's lifecycle configuration to one rule: objects under `prefix` (all when empty)
+    /// expire `days` after they were written, and incomplete multipart uploads are aborted after one
+    /// day. Replaces any configuration the bucket had (S3's PutBucketLifecycleConfiguration does).
+    public func putBucketLifecycleExpiration(_ bucket: String, id: String, days: Int, prefix: String = "") async throws {
+        let xml =
+            "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>"
+            + "<ID>\(xmlEscape(id))</ID><Filter><Prefix>\(xmlEscape(prefix))</Prefix></Filter><Status>Enabled</Status>"
+            + "<Expiration><Days>\(max(1, days))</Days></Expiration>"
+            + "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>"
+            + "</Rule></LifecycleConfiguration>"
+        _ = try await send(
+            "PutBucketLifecycleConfiguration", "PUT", bucket: bucket, query: "lifecycle", body: Data(xml.utf8),
+            contentType: "application/xml", contentMD5: true)
+    }
+
+    /// The bucket's lifecycle rules as (id, expiration days); empty when it has none.
+    public func getBucketLifecycleExpirations(_ bucket: String) async throws -> [(id: String, days: Int?)] {
+        let response: HTTPResponse
+        do {
+            response = try await send("GetBucketLifecycleConfiguration", "GET", bucket: bucket, query: "lifecycle")
+        } catch let error as AWSServiceError where error.code == "NoSuchLifecycleConfiguration" {
+            return []
+        }
+        let tree = try parseXML(response, operation: "GetBucketLifecycleConfiguration")
+        return tree.all("Rule").map { rule in
+            (rule["ID"] ?? "", rule.child("Expiration")?["Days"].flatMap { Int($0) })
+        }
+    }
+
     /// Buckets made since April 2023 enforce bucket ownership, which disables ACLs: thumbnails uploaded
     /// `public-read` need `BucketOwnerPreferred` (or `ObjectWriter`) first.
     public func putBucketOwnershipControls(_ bucket: String, _ ownership: S3ObjectOwnership) async throws {

@@ -118,6 +118,10 @@ public struct S3PublicAccessBlock: Sendable {
         self.restrictPublicBuckets = restrictPublicBuckets
     }
 
+    /// Everything on: nothing in the bucket can be made public (the upload bucket of originals).
+    public static let blockAll = S3PublicAccessBlock(
+        blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true)
+
     /// Everything off: public ACLs and policies are allowed (needed for public-read thumbnails).
     public static let allowPublic = S3PublicAccessBlock(
         blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false)

@@ -86,6 +86,10 @@ public struct Settings: Sendable {
     public var exitWhenIdle: Duration?
     /// The DynamoDB table of job records (thumbd-api's jobs); nil: thumbd keeps no records.
     public var jobsTable: String?
+    /// The private bucket thumbd-api stores uploaded originals in.
+    public var uploadBucket: String?
+    /// How long a job record (and its upload) lives after its creation (`expires_at`).
+    public var jobTTL: Duration
 
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
@@ -93,6 +97,7 @@ public struct Settings: Sendable {
         "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
         "THUMBD_DECODE_MEMORY_MB", "THUMBD_READ_TIMEOUT", "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
         "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE", "THUMBD_JOBS_TABLE",
+        "THUMBD_UPLOAD_BUCKET", "THUMBD_JOB_TTL",
     ]
 
     public static let defaultKeyTemplate = "{dir}{name}-{width}x{height}.{ext}"
@@ -161,6 +166,8 @@ public struct Settings: Sendable {
         endpointURL = string("THUMBD_ENDPOINT_URL")
         exitWhenIdle = try string("THUMBD_EXIT_WHEN_IDLE").map { _ in try seconds("THUMBD_EXIT_WHEN_IDLE", 0, 0...86400) }
         jobsTable = string("THUMBD_JOBS_TABLE")
+        uploadBucket = string("THUMBD_UPLOAD_BUCKET")
+        jobTTL = try seconds("THUMBD_JOB_TTL", 604_800, 1...31_536_000)
     }
 
     /// The queue setting, or a clear error for the tools that need one.
