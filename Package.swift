@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "thumbd", targets: ["thumbd"]),
         .executable(name: "thumb-submit", targets: ["thumb-submit"]),
         .executable(name: "thumbctl", targets: ["thumbctl"]),
+        .executable(name: "thumbd-api", targets: ["thumbd-api"]),
     ],
     dependencies: [
         // Flag parsing for the three executables: subcommands, help text, validation errors.
@@ -20,6 +21,16 @@ let package = Package(
         // The logging API libraries take from their caller (`Logger`), with our JSON/text handler in thumbd.
         // (1.11: the `LogEvent` our handler implements; earlier releases lack it.)
         .package(url: "https://github.com/apple/swift-log", from: "1.11.0"),
+        // thumbd-api's HTTP server: routing, request contexts, streamed request bodies, middleware, and
+        // HummingbirdTesting for router-level tests without a socket.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Start and graceful stop of thumbd-api's services on SIGTERM (the server, the waiters).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Streaming multipart/form-data parsing (RFC 7578): uploads are parsed part by part as they arrive.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // Prometheus text exposition of the swift-metrics thumbd-api records (GET /metrics).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each behind a small shim header (see the header for why each wrapper exists).
@@ -77,6 +88,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // The web tier: thumbd-api's HTTP API on Hummingbird (uploads, job records, waiting, auth).
+        .target(
+            name: "ThumbAPI",
+            dependencies: [
+                "ThumbService", "AWSKit", "Imaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "thumbd-api",
+            dependencies: [
+                "ThumbAPI", "ThumbService", "ThumbCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "thumbd",
             dependencies: [
@@ -104,6 +134,12 @@ let package = Package(
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "AWSKitTesting", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService", "AWSKitTesting", "TestSupport"]),
+        .testTarget(
+            name: "ThumbAPITests",
+            dependencies: [
+                "ThumbAPI", "ThumbService", "AWSKit", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -50,18 +50,7 @@ struct Thumbd: AsyncParsableCommand {
         } catch {
             fatal("invalid settings: \(error)", code: 78)  // EX_CONFIG: systemd will not restart-loop on it
         }
-        let format: LineLogHandler.Format =
-            switch settings.logFormat {
-            case .json: .json
-            case .text: .text
-            case .auto: LineLogHandler.automaticFormat()
-            }
-        let level: Logger.Level = debug ? .trace : .info
-        LoggingSystem.bootstrap { label in
-            var handler = LineLogHandler(label: label, format: format)
-            handler.logLevel = level
-            return handler
-        }
+        LineLogHandler.bootstrap(settings.logFormat, level: debug ? .trace : .info)
         let logger = Logger(label: "thumbd")
         tuneAllocatorForImageWork(maxArenas: 2)
 

@@ -97,7 +97,22 @@ final class CurlEasy {
                     set(ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer))
                 }
 
+                // A file body: curl's default read function freads from READDATA as it sends.
+                var file: UnsafeMutablePointer<FILE>?
+                defer { if let file { fclose(file) } }
+                if let bodyFile = request.bodyFile {
+                    guard let opened = fopen(bodyFile.path, "rb") else {
+                        throw HTTPError(kind: .invalidRequest, message: "cannot open \(bodyFile.path): errno \(errno)", target: target)
+                    }
+                    file = opened
+                }
+
                 switch request.method {
+                case _ where file != nil:
+                    set(ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1))
+                    set(ccurl_setopt_pointer(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(file!)))
+                    set(ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.bodyFile!.length)))
+                    set(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
                 case "GET":
                     set(ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1))
                 case "HEAD":

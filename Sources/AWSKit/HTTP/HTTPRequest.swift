@@ -11,6 +11,9 @@ public struct HTTPRequest: Sendable {
     public var query: String
     public var headers: HTTPHeaders
     public var body: Data
+    /// A file sent as the body instead of `body`, read as it is sent (never loaded whole): its path
+    /// and length in bytes. Each attempt reads it from the start.
+    public var bodyFile: (path: String, length: Int)?
     /// Overall time limit for this request, connection and body included.
     public var timeout: TimeInterval
     /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`.

@@ -106,20 +106,35 @@ public struct S3Client: Sendable {
 
     // MARK: Objects
 
+    /// Uploads a file without reading it into memory: curl reads it as it sends. `sha256` (the
+    /// file's SHA-256, computed as it was written) is the signed payload hash, which S3 checks
+    /// against what arrives (`XAmzContentSHA256Mismatch` otherwise).
+    /// - Returns: the new object's ETag.
+    /// - Throws: `AWSServiceError`, `HTTPError` (the file cannot be opened: `invalidRequest`).
+    @discardableResult
+    public func putObject(
+        bucket: String, key: String, file path: String, length: Int, sha256: [UInt8], options: PutObjectOptions = PutObjectOptions(),
+        timeout: TimeInterval = 300
+    ) async throws -> String? {
+        var headers = options.headers
+        headers.add(name: "Content-Type", value: options.contentType ?? "application/octet-stream")
+        let (endpoint, urlPath) = addressing.locate(bucket: bucket, key: key)
+        var request = HTTPRequest(method: "PUT", endpoint: endpoint, path: urlPath, headers: headers, timeout: timeout)
+        request.bodyFile = (path, length)
+        let operation = AWSClient.Operation(service: "S3", signingName: "s3", name: "PutObject", rules: .s3, resource: "s3://\(bucket)/\(key)")
+        let response = try await client.send(
+            request, operation: operation, payloadHash: Hashing.hex(sha256), parseError: S3ErrorParser.parse)
+        return response.headers["ETag"]
+    }
+
     /// Uploads `body` with a `Content-MD5` integrity check (S3 refuses a body that does not match).
     /// - Returns: the new object's ETag.
     @discardableResult
     public func putObject(bucket: String, key: String, body: Data, options: PutObjectOptions = PutObjectOptions()) async throws
         -> String?
     {
-        var headers = HTTPHeaders()
-        if let acl = options.acl { headers.add(name: "x-amz-acl", value: acl.rawValue) }
-        if let cacheControl = options.cacheControl { headers.add(name: "Cache-Control", value: cacheControl) }
-        for (name, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
-            headers.add(name: "x-amz-meta-\(name)", value: value)
-        }
         let response = try await send(
-            "PutObject", "PUT", bucket: bucket, key: key, headers: headers, body: body,
+            "PutObject", "PUT", bucket: bucket, key: key, headers: options.headers, body: body,
             contentType: options.contentType ?? "application/octet-stream", contentMD5: true)
         return response.headers["ETag"]
     }

@@ -54,6 +54,15 @@ public struct PutObjectOptions: Sendable {
         self.cacheControl = cacheControl
         self.metadata = metadata
     }
+
+    /// The request headers these options send (Content-Type apart).
+    var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        if let acl { headers.add(name: "x-amz-acl", value: acl.rawValue) }
+        if let cacheControl { headers.add(name: "Cache-Control", value: cacheControl) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.add(name: "x-amz-meta-\(name)", value: value) }
+        return headers
+    }
 }
 
 /// One entry of ListObjectsV2.

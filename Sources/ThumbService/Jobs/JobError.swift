@@ -118,14 +118,14 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Classifies a failure while writing a thumbnail: always worth retrying later (the output bucket's
     /// permissions or the network), never the job's fault.
-    static func fromUpload(_ error: any Error, bucket: String, key: String) -> JobError {
+    public static func fromUpload(_ error: any Error, bucket: String, key: String) -> JobError {
         let detail = (error as? AWSServiceError)?.description ?? "\(error)"
         return JobError(.uploadFailed, "writing s3://\(bucket)/\(key) failed: \(detail)", transient: true)
     }
 
     /// An imaging failure under the same name (every `ImagingError.Code` is a `Code` of the same
     /// spelling; a test checks it); only a failed encode is worth retrying.
-    static func fromImaging(_ error: ImagingError) -> JobError {
+    public static func fromImaging(_ error: ImagingError) -> JobError {
         guard let code = Code(rawValue: error.code.rawValue) else { return JobError(.internal, error.description, transient: true) }
         return JobError(code, error.message, transient: error.code == .encodeFailed)
     }

@@ -51,6 +51,21 @@ public struct LineLogHandler: LogHandler {
         }
     }
 
+    /// Makes this handler the process's (once, at start): `THUMBD_LOG_FORMAT`'s format, `level`.
+    public static func bootstrap(_ setting: Settings.LogFormat, level: Logger.Level) {
+        let format: Format =
+            switch setting {
+            case .json: .json
+            case .text: .text
+            case .auto: automaticFormat()
+            }
+        LoggingSystem.bootstrap { label in
+            var handler = LineLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
     static func quoted(_ value: String) -> String {
         value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
     }

@@ -77,7 +77,8 @@ public struct JobRecord: Sendable, Equatable {
         self.owner = owner
         self.status = status
         self.createdAt = createdAt
-        self.expiresAt = expiresAt
+        // Whole seconds (rounded up), as the table's TTL attribute holds it, so the instant reads back the same.
+        self.expiresAt = Date(timeIntervalSince1970: expiresAt.timeIntervalSince1970.rounded(.up))
         self.source = source
         self.sizes = sizes
         self.format = format

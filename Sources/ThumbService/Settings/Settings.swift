@@ -34,6 +34,10 @@ public struct Settings: Sendable {
     public struct InvalidSetting: Error, CustomStringConvertible {
         public let key: String
         public let message: String
+        public init(key: String, message: String) {
+            self.key = key
+            self.message = message
+        }
         public var description: String { "\(key): \(message)" }
     }
 

@@ -1,0 +1,298 @@
+import AWSKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Imaging
+import Logging
+import NIOCore
+import ThumbService
+
+/// The job routes: create (upload, raw body or JSON), read (optionally waiting), list, cancel or
+/// purge, and the redirect to an output. Every job is its owner's: another owner's job answers 404,
+/// exactly as an unknown id does.
+struct JobsController: Sendable {
+    let settings: Settings
+    let api: APISettings
+    let clients: ServiceClients
+    let store: JobStore
+    let idempotency: IdempotencyStore
+    let queueURL: String
+    let renderer: JobDocumentRenderer
+    let waiter: JobWaiter
+    let metrics: APIMetrics
+    let now: @Sendable () -> Date
+
+    /// A JSON job body's largest size.
+    static let maxJSONBytes = 64 << 10
+    /// Room for multipart framing and form fields above the upload cap.
+    static let multipartSlack = 1 << 20
+
+    func addRoutes(to group: RouterGroup<APIContext>) {
+        group.post("/", use: create)
+        group.get("/", use: list)
+        group.get("/:id", use: read)
+        group.delete("/:id", use: delete)
+        group.get("/:id/outputs/:n", use: output)
+    }
+
+    // MARK: Create
+
+    @Sendable func create(_ request: Request, context: APIContext) async throws -> Response {
+        let owner = try context.requireOwner()
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > api.maxUploadBytes + Self.multipartSlack {
+            throw Problem(.uploadTooLarge, "the body is \(declared) bytes; this service accepts uploads up to \(api.maxUploadBytes >> 20) MB")
+        }
+        let idempotencyKey = request.headers[.idempotencyKey]
+        if let idempotencyKey, !IdempotencyStore.isValid(idempotencyKey) {
+            throw Problem(.badRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters")
+        }
+        let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }) { first, _ in first }
+        let id = JobRecord.newID()
+        var record: JobRecord
+        var upload: UploadReader.Upload?
+        var fingerprint: String
+
+        switch mediaType {
+        case "application/json":
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: Self.maxJSONBytes)
+            } catch {
+                throw Problem(.uploadTooLarge, "a JSON job body is at most \(Self.maxJSONBytes >> 10) KB")
+            }
+            let parsed = try JobOptions.parseJSON(Data(buffer: body), settings: settings)
+            guard api.sourceBuckets.contains(parsed.bucket) else {
+                throw Problem(.forbidden, "the bucket \(parsed.bucket) is not one this API may read (THUMBD_API_SOURCE_BUCKETS)")
+            }
+            record = newRecord(id: id, owner: owner, source: .init(bucket: parsed.bucket, key: parsed.key), options: parsed.options, context: context)
+            fingerprint = Self.fingerprint(["json", parsed.bucket, parsed.key, Self.describe(parsed.options)])
+        case "multipart/form-data", "application/octet-stream", _ where mediaType.hasPrefix("image/"):
+            metrics.uploadsInProgress.increment()
+            defer { metrics.uploadsInProgress.decrement() }
+            let received =
+                mediaType == "multipart/form-data"
+                ? try await UploadReader.readMultipart(request.body, contentType: contentType, limit: api.maxUploadBytes, metrics: metrics)
+                : try await UploadReader.readRaw(request.body, limit: api.maxUploadBytes, metrics: metrics)
+            upload = received
+            let digest = received.spool.finish()
+            context.observation.set("upload.bytes", String(received.spool.length))
+            let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings)
+            let probed = try ImageProbe.probe(path: received.spool.path, length: received.spool.length, limits: settings.limits)
+            let key = "\(id)/\(Self.safeName(received.filename)).\(probed.format == .png ? "png" : "jpg")"
+            record = newRecord(
+                id: id, owner: owner,
+                source: .init(
+                    bucket: api.uploadBucket, key: key, bytes: received.spool.length, format: probed.format.rawValue, width: probed.width,
+                    height: probed.height),
+                options: options, context: context)
+            record.sourceUploaded = true
+            fingerprint = Self.fingerprint(["upload", Hashing.hex(digest), Self.describe(options)])
+        default:
+            throw Problem(
+                .unsupportedMediaType,
+                "send multipart/form-data (-F image=@photo.jpg), an image body (image/jpeg, image/png) or application/json")
+        }
+
+        if let idempotencyKey {
+            let claim = try await idempotency.claim(owner: owner, key: idempotencyKey, fingerprint: fingerprint, jobID: id, now: now())
+            if case .replay(let earlier) = claim {
+                guard let existing = try await waitForRecord(earlier) else {
+                    throw Problem(.unavailable, "the first request with this Idempotency-Key is still being accepted; retry shortly")
+                }
+                var response = try await respond(existing, status: .ok, request: request, context: context)
+                response.headers[.idempotentReplayed] = "true"
+                return response
+            }
+        }
+
+        if let upload {
+            do {
+                try await clients.s3.putObject(
+                    bucket: record.source.bucket, key: record.source.key, file: upload.spool.path, length: upload.spool.length,
+                    sha256: upload.spool.finish(),
+                    options: PutObjectOptions(contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": id]))
+            } catch {
+                throw Problem(JobError.fromUpload(error, bucket: record.source.bucket, key: record.source.key))
+            }
+        }
+        do {
+            try await store.create(record)
+        } catch {
+            throw Problem(JobError(.jobsTable, "the job could not be recorded: \(error)", transient: true))
+        }
+        var job = record.job
+        job.outputBucket = api.outputBucket
+        job.keyTemplate = "\(id)/{name}-{width}x{height}.{ext}"
+        do {
+            _ = try await clients.sqs.sendMessage(queueUrl: queueURL, body: JobEncoder.encode(job))
+        } catch {
+            let failure = JobError(.network, "the job could not be queued: \(error)", transient: true)
+            _ = try? await store.fail(id, code: failure.code.rawValue, message: failure.message, at: now())
+            throw Problem(failure)
+        }
+        context.observation.set("job.id", id)
+
+        var status = HTTPResponse.Status.accepted
+        var applied: Int?
+        if let wait = JobWaiter.preferredWait(request.headers[.prefer]) {
+            applied = wait
+            if let finished = try await waiter.wait(for: id, seconds: wait, until: { $0.status.isFinal }) {
+                record = finished
+                if finished.status.isFinal { status = .created }
+            }
+        }
+        var response = try await respond(record, status: status, request: request, context: context)
+        response.headers[.location] = "/v1/jobs/\(id)"
+        if let applied { response.headers[.preferenceApplied] = "wait=\(applied)" }
+        return response
+    }
+
+    private func newRecord(id: String, owner: String, source: JobRecord.Source, options: JobOptions, context: APIContext) -> JobRecord {
+        let created = now()
+        return JobRecord(
+            id: id, owner: owner, createdAt: created, expiresAt: created.addingTimeInterval(Double(settings.jobTTL.wholeSeconds)),
+            source: source, sizes: options.sizes, format: options.format, quality: options.quality, requestId: context.requestID)
+    }
+
+    /// A replayed request may arrive while the first is still storing its upload: wait up to 10 s.
+    private func waitForRecord(_ id: String) async throws -> JobRecord? {
+        for _ in 0..<50 {
+            if let record = try await store.get(id) { return record }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+
+    // MARK: Read, list
+
+    @Sendable func read(_ request: Request, context: APIContext) async throws -> Response {
+        var record = try await ownRecord(context)
+        if let text = request.uri.queryParameters["wait"] {
+            guard let seconds = Int(text), seconds >= 0 else { throw Problem(.badRequest, "wait must be whole seconds from 0 to 60") }
+            let initial = record.status
+            if let changed = try await waiter.wait(for: record.id, seconds: min(seconds, 60), until: { $0.status != initial || $0.status.isFinal }) {
+                record = changed
+            }
+        }
+        return try await respond(record, status: .ok, request: request, context: context)
+    }
+
+    @Sendable func list(_ request: Request, context: APIContext) async throws -> Response {
+        let owner = try context.requireOwner()
+        let parameters = request.uri.queryParameters
+        var status: JobStatus?
+        if let text = parameters["status"], !text.isEmpty {
+            guard let parsed = JobStatus(rawValue: String(text)) else {
+                throw Problem(.badRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        var limit = 20
+        if let text = parameters["limit"], !text.isEmpty {
+            guard let value = Int(text), (1...100).contains(value) else { throw Problem(.badRequest, "limit must be 1 to 100") }
+            limit = value
+        }
+        let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page: (jobs: [JobRecord], next: String?)
+        do {
+            page = try await store.list(owner: owner, status: status, limit: limit, cursor: cursor)
+        } catch is ListCursor.InvalidCursor {
+            throw Problem(.badRequest, "the cursor is not one this API gave")
+        } catch let error as AWSServiceError {
+            throw Problem(JobError(.jobsTable, "the jobs cannot be listed: \(error)", transient: true))
+        }
+        let instant = now()
+        var documents: [[String: Any]] = []
+        for record in page.jobs where !record.isExpired(at: instant) {
+            documents.append(try await renderer.object(record))
+        }
+        let body: [String: Any] = ["jobs": documents, "next_cursor": page.next ?? NSNull()]
+        return Self.json(body, status: .ok)
+    }
+
+    // MARK: Cancel, purge, outputs
+
+    @Sendable func delete(_ request: Request, context: APIContext) async throws -> Response {
+        let owner = try context.requireOwner()
+        var record = try await ownRecord(context)
+        let purge = request.uri.queryParameters["purge"].map { $0 == "true" || $0 == "1" } ?? false
+        if !record.status.isFinal {
+            do {
+                record = try await store.cancel(record.id, owner: owner, at: now())
+            } catch let conflict as JobStore.Conflict {
+                // It ended in the meantime.
+                guard let current = conflict.current else { throw Problem(.notFound, "no job \(record.id)") }
+                record = current
+                if !purge { throw Problem(.jobFinished, "the job is already \(current.status.rawValue)") }
+            }
+        } else if !purge {
+            throw Problem(.jobFinished, "the job is already \(record.status.rawValue); DELETE with ?purge=true removes it and its files")
+        }
+        if purge {
+            for output in record.outputs { try? await clients.s3.deleteObject(bucket: output.bucket, key: output.key) }
+            if record.sourceUploaded { try? await clients.s3.deleteObject(bucket: record.source.bucket, key: record.source.key) }
+            record = try await store.markPurged(record.id, owner: owner, at: now())
+        }
+        return try await respond(record, status: .ok, request: request, context: context)
+    }
+
+    @Sendable func output(_ request: Request, context: APIContext) async throws -> Response {
+        let record = try await ownRecord(context)
+        guard let text = context.parameters.get("n"), let index = Int(text), record.outputs.indices.contains(index) else {
+            throw Problem(.notFound, "job \(record.id) has no output \(context.parameters.get("n") ?? "")")
+        }
+        let document = try await renderer.object(record)
+        let url = ((document["outputs"] as? [[String: Any]])?[index]["url"] as? String) ?? ""
+        return Response(status: .seeOther, headers: [.location: url, .cacheControl: "no-store"])
+    }
+
+    /// The caller's job named by `:id`: 404 if unknown or another owner's, 410 once expired or purged.
+    private func ownRecord(_ context: APIContext) async throws -> JobRecord {
+        let owner = try context.requireOwner()
+        let id = context.parameters.get("id") ?? ""
+        guard id.utf8.count <= 64 else { throw Problem(.notFound, "no job \(id.prefix(64))") }
+        let record: JobRecord?
+        do {
+            record = try await store.get(id)
+        } catch let error as AWSServiceError {
+            throw Problem(JobError(.jobsTable, "the job cannot be read: \(error)", transient: true))
+        }
+        guard let record, record.owner == owner else { throw Problem(.notFound, "no job \(id)") }
+        context.observation.set("job.id", id)
+        guard !record.isExpired(at: now()) else { throw Problem(.expired, "job \(id) has expired and its files are gone") }
+        return record
+    }
+
+    // MARK: Answers
+
+    private func respond(_ record: JobRecord, status: HTTPResponse.Status, request: Request, context: APIContext) async throws -> Response {
+        Self.json(try await renderer.object(record), status: status)
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JobDocumentRenderer.json(object))))
+    }
+
+    static func describe(_ options: JobOptions) -> String {
+        "\(options.sizes.map(\.description).joined(separator: ","))|\(options.format?.rawValue ?? "")|\(options.quality.map(String.init) ?? "")"
+    }
+
+    static func fingerprint(_ parts: [String]) -> String {
+        Hashing.sha256Hex(parts.joined(separator: "\n"))
+    }
+
+    /// A file name safe as part of an S3 key: the client's name without its extension, reduced to
+    /// `A-Z a-z 0-9 - _` (at most 64), or `image`.
+    static func safeName(_ filename: String?) -> String {
+        guard let filename else { return "image" }
+        let base = (filename.split(separator: "/").last.map(String.init) ?? filename)
+        let stem = base.contains(".") ? String(base[..<base.lastIndex(of: ".")!]) : base
+        let cleaned = String(stem.unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }.prefix(64))
+        return cleaned.isEmpty ? "image" : cleaned
+    }
+}

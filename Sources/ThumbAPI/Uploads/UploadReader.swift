@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+import ThumbService
+
+/// Reads an upload's body as it streams in: a raw image body straight into an `UploadSpool`, or
+/// `multipart/form-data` (RFC 7578) parsed part by part, the `image` part into the spool and the
+/// small text fields (`sizes`, `format`, `quality`...) into memory. Nothing is held whole.
+enum UploadReader {
+    /// What a request brought: the spooled image and the form's text fields.
+    struct Upload {
+        let spool: UploadSpool
+        var fields: [String: String]
+        /// The file name the client gave the image part (`filename=`), if any.
+        var filename: String?
+    }
+
+    /// The most form fields, and the most bytes of one text field.
+    static let maxFields = 32
+    static let maxFieldBytes = 4096
+
+    /// Spools a raw image body.
+    /// - Throws: `Problem` `upload_too_large`, `unavailable`.
+    static func readRaw(_ body: RequestBody, limit: Int, metrics: APIMetrics) async throws -> Upload {
+        let spool = try UploadSpool(limit: limit)
+        for try await buffer in body {
+            metrics.bytesReceived.increment(by: Int64(buffer.readableBytes))
+            try spool.write(buffer)
+        }
+        return Upload(spool: spool, fields: [:])
+    }
+
+    /// Parses a `multipart/form-data` body; the part named `image` is spooled.
+    /// - Throws: `Problem` `bad_request` (no boundary, malformed, no `image` part, too many or too
+    ///   long fields), `upload_too_large`, `unavailable`.
+    static func readMultipart(_ body: RequestBody, contentType: String, limit: Int, metrics: APIMetrics) async throws -> Upload {
+        guard let boundary = boundary(in: contentType) else {
+            throw Problem(.badRequest, "multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046)")
+        }
+        let parser = MultipartParser(boundary: boundary)
+        let spool = try UploadSpool(limit: limit)
+        let state = PartState()
+        parser.onHeader = { name, value in
+            guard name.lowercased() == "content-disposition" else { return }
+            state.name = dispositionParameter("name", in: value)
+            state.filename = dispositionParameter("filename", in: value)
+        }
+        parser.onBody = { buffer in
+            guard state.failure == nil else { return }
+            if state.name == "image" {
+                state.sawImage = true
+                do { try spool.write(buffer) } catch { state.failure = error }
+            } else if let name = state.name, state.filename != nil {
+                state.failure = Problem(
+                    .badRequest, "the file part is named \"\(name.prefix(40))\": send the image as the part named image (-F image=@photo.jpg)")
+            } else if let name = state.name {
+                state.text.writeBuffer(&buffer)
+                if state.text.readableBytes > maxFieldBytes {
+                    state.failure = Problem(.badRequest, "the form field \"\(name.prefix(40))\" is over \(maxFieldBytes) bytes")
+                }
+            }
+        }
+        parser.onPartComplete = {
+            defer { state.reset() }
+            guard state.failure == nil else { return }
+            if state.name == "image" {
+                state.sawImage = true
+                state.imageFilename = state.filename
+                return
+            }
+            guard let name = state.name else { return }
+            state.fields[name] = String(buffer: state.text)
+            if state.fields.count > maxFields {
+                state.failure = Problem(.badRequest, "more than \(maxFields) form fields")
+            }
+        }
+        do {
+            for try await buffer in body {
+                metrics.bytesReceived.increment(by: Int64(buffer.readableBytes))
+                try parser.execute(buffer)
+                if let failure = state.failure { throw failure }
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(.badRequest, "the multipart/form-data body is malformed")
+        }
+        guard state.sawImage else {
+            throw Problem(.badRequest, "no part named \"image\": send the file as -F image=@photo.jpg")
+        }
+        return Upload(spool: spool, fields: state.fields, filename: state.imageFilename)
+    }
+
+    /// The parser's state between callbacks (one task drives it).
+    private final class PartState {
+        var name: String?
+        var filename: String?
+        var text = ByteBuffer()
+        var fields: [String: String] = [:]
+        var sawImage = false
+        var imageFilename: String?
+        var failure: (any Error)?
+
+        func reset() {
+            name = nil
+            filename = nil
+            text.clear()
+        }
+    }
+
+    /// The `boundary` parameter of a `multipart/form-data` Content-Type (quoted or not).
+    static func boundary(in contentType: String) -> String? {
+        guard let value = parameter("boundary", in: contentType), (1...70).contains(value.utf8.count) else { return nil }
+        return value
+    }
+
+    /// A parameter of a Content-Disposition header (`form-data; name="image"; filename="a.jpg"`).
+    static func dispositionParameter(_ name: String, in header: String) -> String? {
+        parameter(name, in: header)
+    }
+
+    /// `name=value` or `name="value"` among `;`-separated parameters (RFC 9110 section 5.6.6).
+    static func parameter(_ name: String, in header: String) -> String? {
+        for piece in header.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == name else { continue }
+            var value = pair[1]
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+            }
+            return value
+        }
+        return nil
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ThumbAPI
+import ThumbCommandLine
+import ThumbService
+
+/// thumbd-api: the web tier. Everything is in ThumbAPI; this reads the settings and runs the server.
+@main
+struct ThumbdAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thumbd-api",
+        abstract: "The HTTP API of thumbd: uploads become jobs in the jobs table and messages on the queue.")
+
+    @OptionGroup var options: ServiceOptions
+    @Option(help: "Address to listen on, HOST:PORT (THUMBD_API_LISTEN, default 127.0.0.1:8080; port 0 picks one).")
+    var listen: String?
+    @Option(help: "keys (Authorization: Bearer, the default) or none (THUMBD_API_AUTH).") var auth: String?
+
+    func run() async throws {
+        let source = try options.source(adding: ["THUMBD_API_LISTEN": listen, "THUMBD_API_AUTH": auth])
+        let settings = try Settings(source)
+        LineLogHandler.bootstrap(settings.logFormat, level: .info)
+        let logger = Logger(label: "thumbd-api")
+        let api = try APISettings(source, settings: settings)
+        let clients = try await ServiceClients.make(source: source, settings: settings, logger: logger)
+        let queueURL = try await clients.queueURL(try settings.requireQueue())
+        if api.auth == .none {
+            logger.warning("authentication is off (THUMBD_API_AUTH=none): every job belongs to one anonymous owner")
+        }
+        let server = APIServer(settings: settings, api: api, clients: clients, queueURL: queueURL, logger: logger)
+        try await server.run { port in
+            logger.info("listening", metadata: ["address": "\(api.host):\(port)", "queue.url": "\(queueURL)", "jobs_table": "\(api.jobsTable)"])
+        }
+        logger.info("stopped")
+    }
+}
