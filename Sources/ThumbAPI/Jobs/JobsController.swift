@@ -103,6 +103,7 @@ struct JobsController: Sendable {
                     throw Problem(.unavailable, "the first request with this Idempotency-Key is still being accepted; retry shortly")
                 }
                 var response = try await respond(existing, status: .ok, request: request, context: context)
+                response.headers[.location] = "/v1/jobs/\(existing.id)"
                 response.headers[.idempotentReplayed] = "true"
                 return response
             }

@@ -5,6 +5,449 @@ openapi: 3.0.3
 info:
   title: thumbd-api
   version: "1.0.0"
-paths: {}
+  description: |
+    The web tier of thumbd. Upload a photo (or name an object already in S3) and get a job back at
+    once (`202`); poll it, wait for it (`Prefer: wait=N`), cancel it, purge it. Thumbnails are made
+    by thumbd behind an SQS queue; job records live in DynamoDB.
+
+    Every error is RFC 9457 problem details (`application/problem+json`) with a stable `code`
+    (the README's error table lists each code and its status).
+
+    Authentication: `Authorization: Bearer <key>` (keys from `thumbctl api-key create`), unless the
+    server runs with `THUMBD_API_AUTH=none`. Each key's owner sees only its own jobs: another
+    owner's job answers `404`, exactly as an unknown id does. Each key may make `THUMBD_API_RATE_LIMIT`
+    requests a second (default 50, bursts of 100) on each instance; more answer `429`.
+servers:
+  - url: /
+tags:
+  - name: jobs
+  - name: operations
+security:
+  - bearer: []
+paths:
+  /v1/jobs:
+    post:
+      tags: [jobs]
+      operationId: createJob
+      summary: Create a job from an upload, a raw image body, or an object in S3
+      description: |
+        The upload is streamed to the upload bucket (never held whole in memory); its format is
+        sniffed from the bytes and its header probed before anything is enqueued.
+      parameters:
+        - $ref: "#/components/parameters/Prefer"
+        - $ref: "#/components/parameters/IdempotencyKey"
+        - $ref: "#/components/parameters/RequestId"
+        - name: sizes
+          in: query
+          description: For a raw image body. Comma-separated `WIDTHxHEIGHT[:fit|fill|force]`; default `THUMBD_SIZES`.
+          schema: {type: string, maxLength: 1000}
+        - name: format
+          in: query
+          description: For a raw image body.
+          schema: {$ref: "#/components/schemas/OutputFormat"}
+        - name: quality
+          in: query
+          description: For a raw image body. JPEG quality.
+          schema: {type: integer, minimum: 1, maximum: 100}
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: "#/components/schemas/UploadForm"}
+            encoding:
+              image: {contentType: "image/jpeg, image/png, application/octet-stream"}
+          image/jpeg:
+            schema: {type: string, format: binary}
+          image/png:
+            schema: {type: string, format: binary}
+          application/octet-stream:
+            schema: {type: string, format: binary}
+          application/json:
+            schema: {$ref: "#/components/schemas/SourceJobRequest"}
+      responses:
+        "202": {$ref: "#/components/responses/Accepted"}
+        "201": {$ref: "#/components/responses/Finished"}
+        "200": {$ref: "#/components/responses/Replayed"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "415": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "502": {$ref: "#/components/responses/Problem"}
+        "503": {$ref: "#/components/responses/Problem"}
+    get:
+      tags: [jobs]
+      operationId: listJobs
+      summary: The caller's jobs, newest first
+      parameters:
+        - name: status
+          in: query
+          schema: {$ref: "#/components/schemas/JobStatus"}
+        - name: limit
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 100, default: 20}
+        - name: cursor
+          in: query
+          description: The `next_cursor` of the previous page (opaque).
+          schema: {type: string, maxLength: 512}
+        - $ref: "#/components/parameters/RequestId"
+      responses:
+        "200":
+          description: One page of jobs.
+          headers:
+            X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/JobList"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /:
+    post:
+      tags: [jobs]
+      operationId: createJobAlias
+      summary: The same as POST /v1/jobs (the one-request upload, `curl -F image=@photo.jpg host/`)
+      parameters:
+        - $ref: "#/components/parameters/Prefer"
+        - $ref: "#/components/parameters/IdempotencyKey"
+        - $ref: "#/components/parameters/RequestId"
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: "#/components/schemas/UploadForm"}
+      responses:
+        "202": {$ref: "#/components/responses/Accepted"}
+        "201": {$ref: "#/components/responses/Finished"}
+        "200": {$ref: "#/components/responses/Replayed"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "415": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "502": {$ref: "#/components/responses/Problem"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /v1/jobs/{id}:
+    parameters:
+      - $ref: "#/components/parameters/JobId"
+    get:
+      tags: [jobs]
+      operationId: getJob
+      summary: A job, optionally waiting for it to change
+      parameters:
+        - name: wait
+          in: query
+          description: Hold the answer up to this many seconds until the job's status changes (or it ends).
+          schema: {type: integer, minimum: 0, maximum: 60}
+        - $ref: "#/components/parameters/RequestId"
+      responses:
+        "200": {$ref: "#/components/responses/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "410": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "503": {$ref: "#/components/responses/Problem"}
+    delete:
+      tags: [jobs]
+      operationId: cancelJob
+      summary: Cancel a pending or processing job; with purge=true, delete an ended job's files
+      parameters:
+        - name: purge
+          in: query
+          description: Also delete the job's outputs and uploaded original; the job then answers 410.
+          schema: {type: boolean, default: false}
+        - $ref: "#/components/parameters/RequestId"
+      responses:
+        "200": {$ref: "#/components/responses/Job"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "410": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /v1/jobs/{id}/outputs/{n}:
+    parameters:
+      - $ref: "#/components/parameters/JobId"
+      - name: n
+        in: path
+        required: true
+        description: The output's index in the job's `outputs`, from 0.
+        schema: {type: integer, minimum: 0}
+      - $ref: "#/components/parameters/RequestId"
+    get:
+      tags: [jobs]
+      operationId: getJobOutput
+      summary: Redirect to an output's URL
+      responses:
+        "303":
+          description: See the output (its public URL, or a presigned GET valid one hour).
+          headers:
+            Location:
+              schema: {type: string}
+            X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "410": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /healthz:
+    get:
+      tags: [operations]
+      operationId: health
+      summary: The process is up
+      security: []
+      responses:
+        "200":
+          description: Up.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Status"}
+  /readyz:
+    get:
+      tags: [operations]
+      operationId: ready
+      summary: The jobs table, the queue and both buckets answer
+      security: []
+      responses:
+        "200":
+          description: Ready.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Status"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /metrics:
+    get:
+      tags: [operations]
+      operationId: metrics
+      summary: Prometheus metrics (requests by route and status, latency, uploads in progress, bytes received)
+      security: []
+      responses:
+        "200":
+          description: The Prometheus text format.
+          content:
+            text/plain:
+              schema: {type: string}
+  /openapi.yaml:
+    get:
+      tags: [operations]
+      operationId: openapi
+      summary: This document
+      security: []
+      responses:
+        "200":
+          description: The OpenAPI document.
+          content:
+            application/yaml:
+              schema: {type: object}
+components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      description: An API key from `thumbctl api-key create` (`thk_...`).
+  parameters:
+    JobId:
+      name: id
+      in: path
+      required: true
+      schema: {type: string, maxLength: 64}
+    Prefer:
+      name: Prefer
+      in: header
+      description: "`wait=N` (RFC 7240): hold the answer up to N seconds (at most 60) until the job ends."
+      schema: {type: string, maxLength: 200}
+    IdempotencyKey:
+      name: Idempotency-Key
+      in: header
+      description: The same key from the same owner within 24 h returns the same job; with a different request it is 422.
+      schema: {type: string, minLength: 1, maxLength: 255}
+    RequestId:
+      name: X-Request-Id
+      in: header
+      description: Taken when it is 1 to 128 of `A-Z a-z 0-9 - _ . :`, else a new one is made; echoed in the answer.
+      schema: {type: string, maxLength: 200}
+  headers:
+    X-Request-Id:
+      description: The request's id (in thumbd-api's and thumbd's log lines and in the job's message).
+      schema: {type: string}
+  responses:
+    Accepted:
+      description: The job was created and queued.
+      headers:
+        Location: {schema: {type: string}, description: "/v1/jobs/{id}"}
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+        Preference-Applied: {schema: {type: string}}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Job"}
+    Finished:
+      description: "`Prefer: wait` and the job ended (complete or failed) within the wait."
+      headers:
+        Location: {schema: {type: string}}
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+        Preference-Applied: {schema: {type: string}}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Job"}
+    Replayed:
+      description: "The same Idempotency-Key and request as before: the job that request made, as it is now."
+      headers:
+        Location: {schema: {type: string}}
+        Idempotent-Replayed: {schema: {type: string}}
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Job"}
+    Job:
+      description: The job.
+      headers:
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Job"}
+    Problem:
+      description: Problem details (RFC 9457).
+      headers:
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    Unauthorized:
+      description: No key, or a key that is unknown, mistyped or revoked.
+      headers:
+        WWW-Authenticate: {schema: {type: string}}
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    RateLimited:
+      description: Over the key's rate limit.
+      headers:
+        Retry-After: {schema: {type: integer}, description: Seconds until a request is allowed again.}
+        X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+  schemas:
+    OutputFormat:
+      type: string
+      enum: [jpeg, png]
+    JobStatus:
+      type: string
+      enum: [pending, processing, complete, failed, cancelled]
+    UploadForm:
+      type: object
+      required: [image]
+      properties:
+        image:
+          type: string
+          format: binary
+          description: The photo (JPEG or PNG; the format is read from the bytes).
+        sizes:
+          type: string
+          description: Comma-separated `WIDTHxHEIGHT[:fit|fill|force]` (`400x400,100x100:fill`); default `THUMBD_SIZES`.
+        format: {$ref: "#/components/schemas/OutputFormat"}
+        quality: {type: integer, minimum: 1, maximum: 100}
+    Size:
+      type: object
+      properties:
+        width: {type: integer, minimum: 1, nullable: true}
+        height: {type: integer, minimum: 1, nullable: true}
+        mode: {type: string, enum: [fit, fill, force]}
+    SourceJobRequest:
+      type: object
+      required: [source]
+      additionalProperties: false
+      properties:
+        source:
+          type: object
+          required: [bucket, key]
+          properties:
+            bucket: {type: string, description: "One of THUMBD_API_SOURCE_BUCKETS (else 403)."}
+            key: {type: string}
+        sizes:
+          type: array
+          minItems: 1
+          maxItems: 20
+          items: {$ref: "#/components/schemas/Size"}
+        format: {$ref: "#/components/schemas/OutputFormat"}
+        quality: {type: integer, minimum: 1, maximum: 100}
+    Job:
+      type: object
+      required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, quality, outputs, error, attempts]
+      properties:
+        id: {type: string}
+        status: {$ref: "#/components/schemas/JobStatus"}
+        created_at: {type: string, format: date-time}
+        started_at: {type: string, format: date-time, nullable: true}
+        finished_at: {type: string, format: date-time, nullable: true}
+        expires_at: {type: string, format: date-time}
+        source:
+          type: object
+          required: [bucket, key]
+          properties:
+            bucket: {type: string}
+            key: {type: string}
+            bytes: {type: integer, nullable: true}
+            format: {type: string, nullable: true}
+            width: {type: integer, nullable: true}
+            height: {type: integer, nullable: true}
+        sizes:
+          type: array
+          items: {$ref: "#/components/schemas/Size"}
+        format:
+          type: string
+          enum: [jpeg, png]
+          nullable: true
+        quality: {type: integer, nullable: true}
+        outputs:
+          type: array
+          items:
+            type: object
+            required: [bucket, key, url, width, height, bytes, content_type]
+            properties:
+              bucket: {type: string}
+              key: {type: string}
+              url: {type: string, description: "Public URL, or a presigned GET valid one hour."}
+              width: {type: integer}
+              height: {type: integer}
+              bytes: {type: integer}
+              content_type: {type: string}
+        error:
+          type: object
+          nullable: true
+          required: [code, message]
+          properties:
+            code: {type: string}
+            message: {type: string}
+        attempts: {type: integer, minimum: 0}
+        request_id: {type: string, nullable: true}
+    JobList:
+      type: object
+      required: [jobs, next_cursor]
+      properties:
+        jobs:
+          type: array
+          items: {$ref: "#/components/schemas/Job"}
+        next_cursor: {type: string, nullable: true}
+    Problem:
+      type: object
+      required: [type, title, status, detail, code]
+      properties:
+        type: {type: string}
+        title: {type: string}
+        status: {type: integer}
+        detail: {type: string}
+        code: {type: string}
+    Status:
+      type: object
+      required: [status]
+      properties:
+        status: {type: string}
 """#
 }
