@@ -9,6 +9,7 @@ out=Sources/ThumbAPI/Server/OpenAPIDocument.swift
     echo "enum OpenAPIDocument {"
     echo "    static let yaml = #\"\"\""
     cat docs/openapi.yaml
+    echo  # the literal ends before the line of its closing delimiter: this keeps the file's last newline
     echo "\"\"\"#"
     echo "}"
 } >"$out"

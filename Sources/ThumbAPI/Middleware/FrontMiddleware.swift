@@ -79,6 +79,5 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let prefer = Self("Prefer")!
     static let preferenceApplied = Self("Preference-Applied")!
-    static let wwwAuthenticate = Self("WWW-Authenticate")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
 }

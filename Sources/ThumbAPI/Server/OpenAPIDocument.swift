@@ -449,5 +449,6 @@ components:
       required: [status]
       properties:
         status: {type: string}
+
 """#
 }

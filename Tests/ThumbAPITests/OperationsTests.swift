@@ -1,0 +1,104 @@
+import AWSKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+@testable import ThumbAPI
+@testable import ThumbService
+
+/// The operational routes, the rate limit, request ids and problem details for what no route matches.
+@Suite("Operations routes", .enabled(if: Moto.available, Moto.skipNote))
+struct OperationsTests {
+    @Test("healthz 200; readyz 200, and 503 naming what is missing; metrics count requests by route and status")
+    func healthReadinessMetrics() async throws {
+        let harness = try await APIHarness()
+        try await harness.test { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok, "\(ready.json)")
+            _ = try await client.execute(uri: "/v1/jobs/x", method: .get)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"thumbd_api_requests_total{route="/v1/jobs/{id}",method="GET",status="401"} 1"#), "\(metrics.prefix(2000))")
+            #expect(metrics.contains("thumbd_api_request_duration_seconds_bucket"))
+            #expect(metrics.contains("thumbd_api_uploads_in_progress"))
+        }
+        try await harness.clients.s3.deleteBucket(harness.outputs)
+        let notReady = try await harness.test { client in try await client.execute(uri: "/readyz", method: .get) }
+        #expect(notReady.status == .serviceUnavailable && (notReady.json["detail"] as? String)?.contains("output bucket") == true)
+    }
+
+    @Test("GET /openapi.yaml serves docs/openapi.yaml as it is in the repository (scripts/gen-openapi.sh keeps them equal)")
+    func openAPIDocument() async throws {
+        let harness = try await APIHarness()
+        let served = try await harness.test { client in try await client.execute(uri: "/openapi.yaml", method: .get) }
+        let file = try String(contentsOf: ProjectPaths.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        #expect(served.status == .ok)
+        #expect(String(buffer: served.body) == file, "run scripts/gen-openapi.sh")
+    }
+
+    @Test("the rate limit: past the burst, 429 rate_limited with Retry-After; per key")
+    func rateLimit() async throws {
+        let harness = try await APIHarness(["THUMBD_API_RATE_LIMIT": "0.5/2"])
+        let alice = try await harness.key("alice")
+        let bob = try await harness.key("bob")
+        try await harness.test { client in
+            var statuses: [Int] = []
+            for _ in 0..<3 {
+                statuses.append(Int(try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer \(alice)"]).status.code))
+            }
+            #expect(statuses == [200, 200, 429])
+            let limited = try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer \(alice)"])
+            #expect(limited.code == "rate_limited")
+            #expect(limited.headers[.retryAfter].flatMap(Int.init) == 2)
+            #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer \(bob)"]).status == .ok)
+        }
+    }
+
+    @Test("request ids: a sane X-Request-Id is kept, anything else replaced; unknown routes are problem+json 404")
+    func requestIDsAndUnknownRoutes() async throws {
+        let harness = try await APIHarness()
+        try await harness.test { client in
+            let kept = try await client.execute(uri: "/healthz", method: .get, headers: [.xRequestID: "abc-123.X:9"])
+            #expect(kept.headers[.xRequestID] == "abc-123.X:9")
+            let replaced = try await client.execute(uri: "/healthz", method: .get, headers: [.xRequestID: "<script>alert(1)</script>"])
+            #expect(replaced.headers[.xRequestID]?.count == 26)
+            let missing = try await client.execute(uri: "/nothing/here", method: .get)
+            #expect(missing.status == .notFound && missing.headers[.contentType] == "application/problem+json" && missing.code == "not_found")
+        }
+    }
+
+    @Test("settings: THUMBD_API_LISTEN, auth, rate and the required buckets and table are checked with the key named")
+    func settings() throws {
+        func make(_ environment: [String: String]) throws -> APISettings {
+            var base = ["THUMBD_JOBS_TABLE": "t", "THUMBD_UPLOAD_BUCKET": "u", "THUMBD_OUTPUT_BUCKET": "o"]
+            base.merge(environment) { _, new in new }
+            let source = Settings.Source(environment: base)
+            return try APISettings(source, settings: try Settings(source))
+        }
+        let defaults = try make([:])
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 8080 && defaults.auth == .keys)
+        #expect(defaults.maxUploadBytes == 64 << 20 && defaults.drainTimeout == .seconds(65))
+        #expect(defaults.rateLimit.rate == 50 && defaults.rateLimit.burst == 100)
+        #expect(try make(["THUMBD_API_LISTEN": "[::1]:9000"]).host == "::1")
+        for (key, value) in [
+            ("THUMBD_API_LISTEN", "nonsense"), ("THUMBD_API_AUTH", "maybe"), ("THUMBD_API_RATE_LIMIT", "fast"),
+            ("THUMBD_API_MAX_UPLOAD_MB", "0"), ("THUMBD_API_DRAIN_TIMEOUT", "-1"), ("THUMBD_UPLOAD_BUCKET", ""),
+        ] {
+            var environment = [key: value]
+            if value.isEmpty { environment = [:] }
+            let error = #expect(throws: Settings.InvalidSetting.self) {
+                if value.isEmpty {
+                    let source = Settings.Source(environment: ["THUMBD_JOBS_TABLE": "t", "THUMBD_OUTPUT_BUCKET": "o"])
+                    _ = try APISettings(source, settings: try Settings(source))
+                } else {
+                    _ = try make(environment)
+                }
+            }
+            #expect(error?.key == key)
+        }
+    }
+}
