@@ -17,6 +17,22 @@ struct ThumbdAPI: AsyncParsableCommand {
     var listen: String?
     @Option(help: "keys (Authorization: Bearer, the default) or none (THUMBD_API_AUTH).") var auth: String?
 
+    /// Unblocks SIGTERM and SIGINT on the main thread before anything else (swift-service-lifecycle
+    /// handles them from there), then runs as ArgumentParser would.
+    static func main() async {
+        ShutdownSignal.unblockTerminationSignals()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     func run() async throws {
         let source = try options.source(adding: ["THUMBD_API_LISTEN": listen, "THUMBD_API_AUTH": auth])
         let settings = try Settings(source)

@@ -56,11 +56,7 @@ public final class ShutdownSignal: Sendable {
     /// in `main`: a parent may have started us with those signals blocked (a thread's mask is
     /// inherited through exec), which would make them pending forever.
     public func installSignalHandlers() {
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGTERM)
-        sigaddset(&unblock, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        Self.unblockTerminationSignals()
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -68,6 +64,17 @@ public final class ShutdownSignal: Sendable {
             source.resume()
             Self.sources.append(source)
         }
+    }
+
+    /// Unblocks SIGTERM and SIGINT on the calling thread (and the threads it starts later): a parent
+    /// may have started the process with them blocked (a thread's mask is inherited through exec,
+    /// and a Swift test runner's threads block SIGTERM), which would leave them pending forever.
+    public static func unblockTerminationSignals() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// Keeps the signal sources alive; written once, at start-up, from the main thread.
