@@ -3,7 +3,8 @@
 # arguments first runs the reliability checks (each libFuzzer target for 10 s; the quick chaos run:
 # 200 jobs through a fault proxy with 5 SIGKILLs and 2 SIGTERMs, on the release build). Then starts
 # two moto_servers on 127.0.0.1 (one checking SigV4, one not: moto's S3 check wrongly refuses keys
-# with spaces or non-ASCII characters even from boto3), runs `swift test`, and stops the servers.
+# with spaces or non-ASCII characters even from boto3), runs `swift test`, and stops the servers; then
+# checks the live thumbd-api against docs/openapi.yaml with schemathesis (scripts/api-contract.sh).
 # Arguments go to `swift test` and skip the reliability checks (`scripts/test.sh --filter SQS`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +30,9 @@ echo "==> moto_server with SigV4 checks at $THUMBD_TEST_MOTO_AUTH, without at $T
 
 echo "==> swift test"
 swift test --skip-build "$@"
+
+if [ $# -eq 0 ]; then
+    thumbd_stop_started
+    echo "==> thumbd-api against docs/openapi.yaml (scripts/api-contract.sh: schemathesis)"
+    scripts/api-contract.sh
+fi

@@ -24,9 +24,10 @@ THUMBD_APT_PACKAGES=(
     systemd                # systemd-analyze verify for config/thumbd.service
 )
 
-# Versions the tests were written against: moto's server, Pillow and pypng are test peers, boto3 the
-# interoperability peer, botocore the reference signer, cfn-lint and the AWS CLI check and deploy
-# deploy/thumbd.yaml.
+# Versions the tests were written against: moto's server, Pillow and pypng are test peers (numpy makes
+# their sample photos), boto3 the interoperability peer, botocore the reference signer, cfn-lint and the
+# AWS CLI check and deploy deploy/thumbd.yaml, schemathesis checks thumbd-api against docs/openapi.yaml,
+# Flask serves the reference web tier of scripts/bench-api.sh.
 THUMBD_PIP_PACKAGES=(
     "moto[server]==5.2.1"
     "boto3==1.43.11"
@@ -35,6 +36,9 @@ THUMBD_PIP_PACKAGES=(
     "pypng==0.20220715.0"
     "cfn-lint==1.51.0"
     "awscli==1.45.11"
+    "numpy==2.4.6"
+    "schemathesis==4.32.5"
+    "Flask==3.1.3"
 )
 
 thumbd_install_deps() {
@@ -50,7 +54,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli, numpy, schemathesis" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"
