@@ -28,9 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Streaming multipart/form-data parsing (RFC 7578): uploads are parsed part by part as they arrive.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
-        // Prometheus text exposition of the swift-metrics thumbd-api records (GET /metrics).
+        // The Prometheus registry and text format behind thumbd-api's GET /metrics.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each behind a small shim header (see the header for why each wrapper exists).
@@ -97,7 +96,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(

@@ -120,3 +120,32 @@ struct OperationsTests {
         }
     }
 }
+
+/// The README lists every code the API answers with, with its status (the catalogue is the source).
+@Suite("Problem codes")
+struct ProblemCodeTests {
+    /// `code -> status` from every README table row whose last cell is a status.
+    static func readmeStatuses() throws -> [String: Int] {
+        let readme = try String(contentsOf: ProjectPaths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        var statuses: [String: Int] = [:]
+        for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let code = cells.first?.split(separator: "`").first, let status = cells.last.flatMap({ Int($0) }),
+                (100...599).contains(status)
+            else { continue }
+            statuses[String(code)] = status
+        }
+        return statuses
+    }
+
+    @Test("every code in the catalogue is in the README with the status the API gives it, and nothing else is")
+    func readmeStatusesMatch() throws {
+        let readme = try Self.readmeStatuses()
+        for (code, entry) in Problem.catalogue {
+            #expect(readme[code] == entry.status, "\(code): README says \(readme[code].map(String.init) ?? "nothing"), the API \(entry.status)")
+        }
+        #expect(Set(readme.keys) == Set(Problem.catalogue.keys))
+        #expect(Set(JobError.Code.allCases.map(\.rawValue)).isSubset(of: Problem.catalogue.keys), "every worker code has an HTTP status")
+        #expect(Set(Problem.Code.allCases.map(\.rawValue)).isSubset(of: Problem.catalogue.keys))
+    }
+}
