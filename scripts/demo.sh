@@ -2,13 +2,14 @@
 # The whole service on this machine: installs what it needs, builds, starts moto_server on
 # 127.0.0.1, runs `thumbctl setup`, uploads sample photos it makes itself, starts thumbd, submits the
 # original assignment's five jobs with thumb-submit, waits for them, downloads the thumbnails to
-# ./demo-out/, prints a table, and stops everything it started.
+# ./demo-out/, prints a table; then the web path: starts thumbd-api, uploads a photo with `curl -F`
+# and prints the job document once it completes; and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 source scripts/lib/moto.sh
 cleanup() {
-    [ -n "${thumbd_pid:-}" ] && kill -TERM "$thumbd_pid" 2>/dev/null && wait "$thumbd_pid" 2>/dev/null
+    for pid in ${api_pid:-} ${thumbd_pid:-}; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
     thumbd_stop_started
 }
 trap cleanup EXIT
@@ -26,6 +27,7 @@ echo "==> moto_server at $MOTO_URL"
 thumbd_local_aws_env demo
 export AWS_ENDPOINT_URL="$MOTO_URL"
 export THUMBD_QUEUE=thumbd-demo THUMBD_OUTPUT_BUCKET=thumbd-demo-thumbs THUMBD_WAIT_TIME=2 THUMBD_LOG_FORMAT=text
+export THUMBD_JOBS_TABLE=thumbd-demo-jobs THUMBD_UPLOAD_BUCKET=thumbd-demo-uploads
 source_bucket=cmsc389l-public
 
 echo "==> thumbctl setup"
@@ -80,3 +82,20 @@ for name, box in [("canyon", "400x400"), ("dancing", "300x600"), ("owl", "150x10
     print(f"{name:<10} {src.width:>5}x{src.height:<5} {box:>10} {f'{thumb.width}x{thumb.height}':>10} {len(data):>8} {timings.get(name, 0):>7.1f}  s3://{output}/{key}")
 PY
 echo "(ms: thumbd's total per job, download to upload; the full log is $work/thumbd.log)"
+
+echo
+echo "==> the web path: thumbd-api (THUMBD_API_AUTH=none, log: $work/api.log)"
+port=$(thumbd_free_port)
+THUMBD_API_AUTH=none THUMBD_API_LISTEN="127.0.0.1:$port" "$bin/thumbd-api" >"$work/api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+echo "\$ curl -i -X POST -F \"image=@owl.jpg\" http://127.0.0.1:$port/"
+curl -s -i -X POST -F "image=@$work/photos/owl.jpg" "http://127.0.0.1:$port/" | tee "$work/post.txt" | sed -n '1p;/^Location/Ip'
+location=$(grep -i '^location:' "$work/post.txt" | tr -d '\r' | cut -d' ' -f2)
+for _ in $(seq 100); do
+    status=$(curl -s "http://127.0.0.1:$port$location" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])')
+    [ "$status" = complete ] || [ "$status" = failed ] && break
+    sleep 0.2
+done
+echo "\$ curl http://127.0.0.1:$port$location"
+curl -s "http://127.0.0.1:$port$location" | python3 -m json.tool
