@@ -171,7 +171,8 @@ struct CreateJobTests {
         #expect(FileManager.default.fileExists(atPath: path))
         try spool!.write(ByteBuffer(string: "hello"))
         #expect(throws: Problem.self) { try spool!.write(ByteBuffer(string: "and more")) }
-        #expect(Hashing.hex(spool!.finish()) == Hashing.sha256Hex("hello"))
+        #expect(Hashing.hex(try spool!.finish()) == Hashing.sha256Hex("hello"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "hello", "what was taken reached the file")
         spool = nil
         #expect(!FileManager.default.fileExists(atPath: path))
     }

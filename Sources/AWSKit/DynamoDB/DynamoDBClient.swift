@@ -109,8 +109,15 @@ public struct DynamoDBClient: Sendable {
     }
 
     /// The item with `key`, or `nil`. `consistentRead` sees every write that succeeded before it.
-    public func getItem(table: String, key: DynamoDBItem, consistentRead: Bool = false) async throws -> DynamoDBItem? {
-        let body: [String: JSONValue] = ["TableName": .string(table), "Key": key.json, "ConsistentRead": .bool(consistentRead)]
+    /// - Parameters:
+    ///   - projection: a ProjectionExpression (`#s, attempts`) to read only those attributes, with
+    ///     its name placeholders in `names`.
+    public func getItem(
+        table: String, key: DynamoDBItem, consistentRead: Bool = false, projection: String? = nil, names: [String: String] = [:]
+    ) async throws -> DynamoDBItem? {
+        var body: [String: JSONValue] = ["TableName": .string(table), "Key": key.json, "ConsistentRead": .bool(consistentRead)]
+        if let projection { body["ProjectionExpression"] = .string(projection) }
+        if !names.isEmpty { body["ExpressionAttributeNames"] = .object(names.mapValues(JSONValue.string)) }
         struct Output: Decodable { let Item: DynamoDBItem? }
         return try await call("GetItem", body, resource: table, as: Output.self).Item
     }

@@ -191,15 +191,25 @@ final class ResponseSink {
         return true
     }
 
-    func appendHeaderLine(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
+    /// One header line as curl hands it over (CRLF included). Trimmed by hand over its UTF-8: this
+    /// runs for every header of every response, and Foundation's trimming cost more than the rest of
+    /// the response's handling.
+    func appendHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        func trimmed(_ slice: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+            var start = slice.startIndex
+            var end = slice.endIndex
+            while start < end, isSpace(slice[start]) { start += 1 }
+            while end > start, isSpace(slice[end - 1]) { end -= 1 }
+            return String(decoding: slice.base[start..<end], as: UTF8.self)
+        }
+        let whole = line[...]
+        let text = trimmed(whole)
+        if text.hasPrefix("HTTP/") {
             // A new status line (after a 100 Continue or a proxy's CONNECT): start over.
             headers = HTTPHeaders()
-        } else if let colon = trimmed.firstIndex(of: ":") {
-            let name = String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)
-            let value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            headers.add(name: name, value: value)
+        } else if let colon = whole.firstIndex(of: UInt8(ascii: ":")) {
+            headers.add(name: trimmed(line[whole.startIndex..<colon]), value: trimmed(line[(colon + 1)..<whole.endIndex]))
         }
     }
 }
@@ -216,10 +226,9 @@ private let curlWriteHeader: ccurl_data_callback = { pointer, size, count, userd
     guard let pointer, let userdata else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     let total = size * count
-    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: total) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: total), as: UTF8.self)
+    pointer.withMemoryRebound(to: UInt8.self, capacity: total) {
+        sink.appendHeaderLine(UnsafeBufferPointer(start: $0, count: total))
     }
-    sink.appendHeaderLine(line)
     return total
 }
 

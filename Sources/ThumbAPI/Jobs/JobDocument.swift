@@ -3,46 +3,148 @@ import Foundation
 import ThumbService
 
 /// The job document of the API: a `JobRecord` as JSON (snake_case members, RFC 3339 UTC times, `null`
-/// for what is not known yet), with each output's `url`: its public URL when outputs are written
-/// `public-read`, else a presigned GET valid one hour (SigV4 query signing), so a browser can show it
-/// without the API key.
+/// for what is not known yet; `docs/openapi.yaml`'s `Job`), with each output's `url`: its public URL
+/// when outputs are written `public-read`, else a presigned GET valid one hour (SigV4 query signing),
+/// so a browser can show it without the API key.
+struct JobDocument: Encodable, Sendable {
+    struct Source: Encodable, Sendable {
+        let bucket: String
+        let key: String
+        let bytes: Int?
+        let format: String?
+        let width: Int?
+        let height: Int?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(bucket, forKey: .init("bucket"))
+            try container.encode(key, forKey: .init("key"))
+            try container.encode(bytes, forKey: .init("bytes"))
+            try container.encode(format, forKey: .init("format"))
+            try container.encode(width, forKey: .init("width"))
+            try container.encode(height, forKey: .init("height"))
+        }
+    }
+
+    struct Size: Encodable, Sendable {
+        let width: Int?
+        let height: Int?
+        let mode: String
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(width, forKey: .init("width"))
+            try container.encode(height, forKey: .init("height"))
+            try container.encode(mode, forKey: .init("mode"))
+        }
+    }
+
+    struct Output: Encodable, Sendable {
+        let bucket: String
+        let key: String
+        let url: String
+        let width: Int
+        let height: Int
+        let bytes: Int
+        let content_type: String
+    }
+
+    struct Failure: Encodable, Sendable {
+        let code: String
+        let message: String
+    }
+
+    let id: String
+    let status: String
+    let createdAt: String
+    let startedAt: String?
+    let finishedAt: String?
+    let expiresAt: String
+    let source: Source
+    let sizes: [Size]
+    let format: String?
+    let quality: Int?
+    let outputs: [Output]
+    let error: Failure?
+    let attempts: Int
+    let requestID: String?
+
+    /// Any member name (the documents' names are snake_case and fixed here, in one place).
+    struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Every member, `null` included (a missing member and a null one mean different things to a client).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(id, forKey: .init("id"))
+        try container.encode(status, forKey: .init("status"))
+        try container.encode(createdAt, forKey: .init("created_at"))
+        try container.encode(startedAt, forKey: .init("started_at"))
+        try container.encode(finishedAt, forKey: .init("finished_at"))
+        try container.encode(expiresAt, forKey: .init("expires_at"))
+        try container.encode(source, forKey: .init("source"))
+        try container.encode(sizes, forKey: .init("sizes"))
+        try container.encode(format, forKey: .init("format"))
+        try container.encode(quality, forKey: .init("quality"))
+        try container.encode(outputs, forKey: .init("outputs"))
+        try container.encode(error, forKey: .init("error"))
+        try container.encode(attempts, forKey: .init("attempts"))
+        try container.encode(requestID, forKey: .init("request_id"))
+    }
+}
+
+/// `GET /v1/jobs`'s answer.
+struct JobList: Encodable, Sendable {
+    let jobs: [JobDocument]
+    let nextCursor: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: JobDocument.Key.self)
+        try container.encode(jobs, forKey: .init("jobs"))
+        try container.encode(nextCursor, forKey: .init("next_cursor"))
+    }
+}
+
+/// Makes documents from records (the output URLs need the S3 client: presigning is async).
 struct JobDocumentRenderer: Sendable {
     let s3: S3Client
     let publicOutputs: Bool
 
     static let presignedLifetime = 3600
 
-    func object(_ record: JobRecord) async throws -> [String: Any] {
-        func time(_ date: Date?) -> Any { date.map(Timestamp.format) ?? NSNull() }
-        var outputs: [[String: Any]] = []
+    /// - Throws: what presigning throws (no credentials).
+    func document(_ record: JobRecord) async throws -> JobDocument {
+        var outputs: [JobDocument.Output] = []
         for output in record.outputs {
             let url =
                 publicOutputs
                 ? s3.publicURL(bucket: output.bucket, key: output.key)
                 : try await s3.presignedGetURL(bucket: output.bucket, key: output.key, expires: Self.presignedLifetime)
-            outputs.append([
-                "bucket": output.bucket, "key": output.key, "url": url, "width": output.width, "height": output.height,
-                "bytes": output.bytes, "content_type": output.contentType,
-            ])
+            outputs.append(
+                .init(
+                    bucket: output.bucket, key: output.key, url: url, width: output.width, height: output.height, bytes: output.bytes,
+                    content_type: output.contentType))
         }
-        let source: [String: Any] = [
-            "bucket": record.source.bucket, "key": record.source.key, "bytes": record.source.bytes ?? NSNull(),
-            "format": record.source.format ?? NSNull(), "width": record.source.width ?? NSNull(),
-            "height": record.source.height ?? NSNull(),
-        ]
-        let sizes: [[String: Any]] = record.sizes.map {
-            ["width": $0.width ?? NSNull(), "height": $0.height ?? NSNull(), "mode": $0.mode.rawValue]
-        }
-        let error: Any = record.error.map { ["code": $0.code, "message": $0.message] as [String: Any] } ?? NSNull()
-        return [
-            "id": record.id, "status": record.status.rawValue, "created_at": time(record.createdAt),
-            "started_at": time(record.startedAt), "finished_at": time(record.finishedAt), "expires_at": time(record.expiresAt),
-            "source": source, "sizes": sizes, "format": record.format?.rawValue ?? NSNull(), "quality": record.quality ?? NSNull(),
-            "outputs": outputs, "error": error, "attempts": record.attempts, "request_id": record.requestId ?? NSNull(),
-        ]
+        return JobDocument(
+            id: record.id, status: record.status.rawValue, createdAt: Timestamp.format(record.createdAt),
+            startedAt: record.startedAt.map(Timestamp.format), finishedAt: record.finishedAt.map(Timestamp.format),
+            expiresAt: Timestamp.format(record.expiresAt),
+            source: .init(
+                bucket: record.source.bucket, key: record.source.key, bytes: record.source.bytes, format: record.source.format,
+                width: record.source.width, height: record.source.height),
+            sizes: record.sizes.map { .init(width: $0.width, height: $0.height, mode: $0.mode.rawValue) },
+            format: record.format?.rawValue, quality: record.quality, outputs: outputs,
+            error: record.error.map { .init(code: $0.code, message: $0.message) }, attempts: record.attempts, requestID: record.requestId)
     }
 
-    static func json(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    static func json(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import ThumbService
 
 /// Holds a request until its job reaches a state it waits for, a deadline, or shutdown: one consistent
-/// read a second (the cost RFC 7240's `wait` preference may have), so the answer comes within a second
-/// of the change and never a 5xx for a slow job.
+/// read of the status alone a second (the cost RFC 7240's `wait` preference may have), then one read of
+/// the whole record, so the answer comes within a second of the change and never a 5xx for a slow job.
 struct JobWaiter: Sendable {
     let store: JobStore
     let shutdown: ShutdownNotice
@@ -12,17 +12,17 @@ struct JobWaiter: Sendable {
     /// The record once `done` holds for it, or as it is at the deadline (or at shutdown); `nil` if
     /// it disappeared.
     /// - Throws: `AWSServiceError`, `JobStore.CorruptRecord` from the reads.
-    func wait(for id: String, seconds: Int, until done: (JobRecord) -> Bool) async throws -> JobRecord? {
+    func wait(for id: String, seconds: Int, until done: (JobStatus) -> Bool) async throws -> JobRecord? {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        var record = try await store.get(id)
-        while let current = record, !done(current), !shutdown.isTriggered {
+        var status = try await store.status(id)
+        while let current = status, !done(current), !shutdown.isTriggered {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { break }
             await shutdown.sleep(upTo: min(interval, left))
             if Task.isCancelled { break }
-            record = try await store.get(id)
+            status = try await store.status(id)
         }
-        return record
+        return status == nil ? nil : try await store.get(id)
     }
 
     /// `wait=N` from a `Prefer` header (RFC 7240 section 4.3), at most `limit` seconds.

@@ -77,7 +77,7 @@ struct JobsController: Sendable {
                 ? try await UploadReader.readMultipart(request.body, contentType: contentType, limit: api.maxUploadBytes, metrics: metrics)
                 : try await UploadReader.readRaw(request.body, limit: api.maxUploadBytes, metrics: metrics)
             upload = received
-            let digest = received.spool.finish()
+            let digest = try received.spool.finish()
             context.observation.set("upload.bytes", String(received.spool.length))
             let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings)
             let probed = try ImageProbe.probe(path: received.spool.path, length: received.spool.length, limits: settings.limits)
@@ -113,7 +113,7 @@ struct JobsController: Sendable {
             do {
                 try await clients.s3.putObject(
                     bucket: record.source.bucket, key: record.source.key, file: upload.spool.path, length: upload.spool.length,
-                    sha256: upload.spool.finish(),
+                    sha256: try upload.spool.finish(),
                     options: PutObjectOptions(contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": id]))
             } catch {
                 throw Problem(JobError.fromUpload(error, bucket: record.source.bucket, key: record.source.key))
@@ -140,7 +140,7 @@ struct JobsController: Sendable {
         var applied: Int?
         if let wait = JobWaiter.preferredWait(request.headers[.prefer]) {
             applied = wait
-            if let finished = try await waiter.wait(for: id, seconds: wait, until: { $0.status.isFinal }) {
+            if let finished = try await waiter.wait(for: id, seconds: wait, until: \.isFinal) {
                 record = finished
                 if finished.status.isFinal { status = .created }
             }
@@ -174,7 +174,7 @@ struct JobsController: Sendable {
         if let text = request.uri.queryParameters["wait"] {
             guard let seconds = Int(text), seconds >= 0 else { throw Problem(.badRequest, "wait must be whole seconds from 0 to 60") }
             let initial = record.status
-            if let changed = try await waiter.wait(for: record.id, seconds: min(seconds, 60), until: { $0.status != initial || $0.status.isFinal }) {
+            if let changed = try await waiter.wait(for: record.id, seconds: min(seconds, 60), until: { $0 != initial || $0.isFinal }) {
                 record = changed
             }
         }
@@ -206,12 +206,11 @@ struct JobsController: Sendable {
             throw Problem(JobError(.jobsTable, "the jobs cannot be listed: \(error)", transient: true))
         }
         let instant = now()
-        var documents: [[String: Any]] = []
+        var documents: [JobDocument] = []
         for record in page.jobs where !record.isExpired(at: instant) {
-            documents.append(try await renderer.object(record))
+            documents.append(try await renderer.document(record))
         }
-        let body: [String: Any] = ["jobs": documents, "next_cursor": page.next ?? NSNull()]
-        return Self.json(body, status: .ok)
+        return Self.json(JobList(jobs: documents, nextCursor: page.next), status: .ok)
     }
 
     // MARK: Cancel, purge, outputs
@@ -245,8 +244,7 @@ struct JobsController: Sendable {
         guard let text = context.parameters.get("n"), let index = Int(text), record.outputs.indices.contains(index) else {
             throw Problem(.notFound, "job \(record.id) has no output \(context.parameters.get("n") ?? "")")
         }
-        let document = try await renderer.object(record)
-        let url = ((document["outputs"] as? [[String: Any]])?[index]["url"] as? String) ?? ""
+        let url = try await renderer.document(record).outputs[index].url
         return Response(status: .seeOther, headers: [.location: url, .cacheControl: "no-store"])
     }
 
@@ -270,13 +268,13 @@ struct JobsController: Sendable {
     // MARK: Answers
 
     private func respond(_ record: JobRecord, status: HTTPResponse.Status, request: Request, context: APIContext) async throws -> Response {
-        Self.json(try await renderer.object(record), status: status)
+        Self.json(try await renderer.document(record), status: status)
     }
 
-    static func json(_ object: Any, status: HTTPResponse.Status) -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: JobDocumentRenderer.json(object))))
+            body: .init(byteBuffer: ByteBuffer(bytes: JobDocumentRenderer.json(value))))
     }
 
     static func describe(_ options: JobOptions) -> String {

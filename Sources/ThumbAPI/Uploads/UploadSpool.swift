@@ -4,6 +4,8 @@ import NIOCore
 
 /// An upload on its way: written to a temporary file as it arrives (never held whole in memory),
 /// hashed (SHA-256, the payload hash S3 checks when it is stored) and counted against the cap.
+/// Writes go through a `bufferSize` buffer: a multipart parser hands over small pieces (it flushes at
+/// every byte that might start a boundary), and one write(2) per piece cost more than the parsing.
 /// The file is removed when the spool is released.
 final class UploadSpool {
     let path: String
@@ -12,6 +14,9 @@ final class UploadSpool {
     private var descriptor: Int32
     private let hash = SHA256Stream()
     private var digest: [UInt8]?
+    private var pending: [UInt8] = []
+
+    static let bufferSize = 128 << 10
 
     /// - Throws: `Problem` `unavailable` when no temporary file can be made.
     init(limit: Int, directory: String = NSTemporaryDirectory()) throws {
@@ -37,8 +42,15 @@ final class UploadSpool {
         guard length <= limit else {
             throw Problem(.uploadTooLarge, "the upload is over \(limit >> 20) MB, the most this service accepts")
         }
-        try buffer.withUnsafeReadableBytes { bytes in
+        buffer.withUnsafeReadableBytes { bytes in
             hash.update(bytes)
+            pending.append(contentsOf: bytes)
+        }
+        if pending.count >= Self.bufferSize { try flush() }
+    }
+
+    private func flush() throws {
+        try pending.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -49,11 +61,15 @@ final class UploadSpool {
                 offset += written
             }
         }
+        pending.removeAll(keepingCapacity: true)
     }
 
-    /// Closes the file; the SHA-256 of everything written.
-    func finish() -> [UInt8] {
+    /// Writes what is buffered and closes the file; the SHA-256 of everything written.
+    /// - Throws: `Problem` `unavailable` when the disk refuses the last write.
+    func finish() throws -> [UInt8] {
         if let digest { return digest }
+        try flush()
+        pending = []
         close(descriptor)
         descriptor = -1
         let result = hash.finish()

@@ -37,6 +37,15 @@ public struct JobStore: Sendable {
         try await dynamo.getItem(table: table, key: Self.key(id), consistentRead: true).map(JobRecord.init(item:))
     }
 
+    /// Only the record's status (a consistent read of one attribute: what a waiting request polls).
+    /// - Returns: `nil` when there is no record.
+    /// - Throws: `AWSServiceError`.
+    public func status(_ id: String) async throws -> JobStatus? {
+        let item = try await dynamo.getItem(
+            table: table, key: Self.key(id), consistentRead: true, projection: "#s", names: ["#s": "status"])
+        return item?["status"]?.string.flatMap(JobStatus.init(rawValue:))
+    }
+
     /// One page of an owner's jobs, newest first.
     /// - Parameters:
     ///   - status: only jobs in this state (filtered after reading, so a page may be short).
