@@ -125,6 +125,23 @@ struct DynamoDBIntegrationTests {
         try await dynamo.deleteTable(name: table)
     }
 
+    @Test("batch reads: found items with a projection, missing keys left out, over 100 keys refused before sending")
+    func batchGet() async throws {
+        let table = try await makeTable()
+        for index in 0..<5 {
+            try await dynamo.putItem(table: table, item: ["pk": .s("job#\(index)"), "status": .s("s\(index)"), "big": .s("x")])
+        }
+        let keys: [DynamoDBItem] = (0..<7).map { ["pk": .s("job#\($0)")] }
+        let items = try await dynamo.batchGetItem(
+            table: table, keys: keys, consistentRead: true, projection: "#pk, #s", names: ["#pk": "pk", "#s": "status"])
+        #expect(Set(items.compactMap { $0["pk"]?.string }) == Set((0..<5).map { "job#\($0)" }))
+        #expect(items.allSatisfy { $0["big"] == nil && $0["status"] != nil }, "only the projected attributes")
+        await #expect(throws: DynamoDBLimitViolation.self) {
+            _ = try await dynamo.batchGetItem(table: table, keys: (0..<101).map { ["pk": .s("k\($0)")] })
+        }
+        try await dynamo.deleteTable(name: table)
+    }
+
     @Test("query: an owner's items on the index newest first, in pages, with a filter")
     func queryPages() async throws {
         let table = try await makeTable()

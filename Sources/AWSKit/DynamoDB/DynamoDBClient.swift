@@ -122,6 +122,40 @@ public struct DynamoDBClient: Sendable {
         return try await call("GetItem", body, resource: table, as: Output.self).Item
     }
 
+    /// The items with these keys (up to 100, at most one read each), in no particular order; keys with
+    /// no item are left out. Keys DynamoDB leaves unprocessed (throttling, the 16 MB answer limit) are
+    /// asked again, up to `attempts` rounds.
+    /// - Parameters:
+    ///   - projection: a ProjectionExpression naming the attributes to read (the key among them, to
+    ///     tell the items apart), with its name placeholders in `names`.
+    /// - Throws: `AWSServiceError`; `DynamoDBLimitViolation` for more than 100 keys, or keys still
+    ///   unprocessed after `attempts` rounds.
+    public func batchGetItem(
+        table: String, keys: [DynamoDBItem], consistentRead: Bool = false, projection: String? = nil,
+        names: [String: String] = [:], attempts: Int = 3
+    ) async throws -> [DynamoDBItem] {
+        guard keys.count <= 100 else { throw DynamoDBLimitViolation("BatchGetItem takes at most 100 keys, not \(keys.count)") }
+        var pending = keys
+        var items: [DynamoDBItem] = []
+        for _ in 0..<attempts where !pending.isEmpty {
+            var request: [String: JSONValue] = ["Keys": .array(pending.map(\.json)), "ConsistentRead": .bool(consistentRead)]
+            if let projection { request["ProjectionExpression"] = .string(projection) }
+            if !names.isEmpty { request["ExpressionAttributeNames"] = .object(names.mapValues(JSONValue.string)) }
+            struct Unprocessed: Decodable { let Keys: [DynamoDBItem]? }
+            struct Output: Decodable {
+                let Responses: [String: [DynamoDBItem]]?
+                let UnprocessedKeys: [String: Unprocessed]?
+            }
+            let output = try await call("BatchGetItem", ["RequestItems": .object([table: .object(request)])], resource: table, as: Output.self)
+            items += output.Responses?[table] ?? []
+            pending = output.UnprocessedKeys?[table]?.Keys ?? []
+        }
+        guard pending.isEmpty else {
+            throw DynamoDBLimitViolation("BatchGetItem left \(pending.count) keys unprocessed after \(attempts) rounds")
+        }
+        return items
+    }
+
     /// Applies `update` (`SET #s = :s, attempts = attempts + :one`) if `condition` holds; creates
     /// the item when none has the key (unless the condition requires one).
     /// - Returns: the image `returnValues` asks for (`nil` with `.none`).
@@ -225,6 +259,12 @@ public struct DynamoDBClient: Sendable {
         let info = AWSClient.Operation(service: "DynamoDB", signingName: "dynamodb", name: operation, rules: .standard, resource: resource)
         return try await client.send(request, operation: info, parseError: JSONErrorParser.parse)
     }
+}
+
+/// A request DynamoDB would refuse, refused before it is sent.
+public struct DynamoDBLimitViolation: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension AWSServiceError {

@@ -1,26 +1,37 @@
 import Foundation
 import ThumbService
 
-/// Holds a request until its job reaches a state it waits for, a deadline, or shutdown: one consistent
-/// read of the status alone a second (the cost RFC 7240's `wait` preference may have), then one read of
-/// the whole record, so the answer comes within a second of the change and never a 5xx for a slow job.
+/// Holds a request until its job reaches a state it waits for, a deadline, or shutdown. The job's
+/// status is watched with every other waited-on job's (`StatusWatch`: one consistent read of each a
+/// second, batched), then the whole record is read once; so the answer comes within about a second of
+/// the change (RFC 7240's `wait` preference), and a slow job is never a 5xx, only the job as it stands.
 struct JobWaiter: Sendable {
     let store: JobStore
+    let watch: StatusWatch
     let shutdown: ShutdownNotice
-    var interval: Duration = .seconds(1)
 
-    /// The record once `done` holds for it, or as it is at the deadline (or at shutdown); `nil` if
-    /// it disappeared.
-    /// - Throws: `AWSServiceError`, `JobStore.CorruptRecord` from the reads.
-    func wait(for id: String, seconds: Int, until done: (JobStatus) -> Bool) async throws -> JobRecord? {
+    /// The record once `done` holds for its status, or as it is at the deadline (or at shutdown);
+    /// `nil` if it disappeared.
+    /// - Parameter current: the status the caller last saw (no read is spent on it).
+    /// - Throws: `AWSServiceError`, `JobStore.CorruptRecord` from the final read.
+    func wait(for id: String, current: JobStatus, seconds: Int, until done: @escaping @Sendable (JobStatus) -> Bool) async throws
+        -> JobRecord?
+    {
+        var status: JobStatus? = current
         let deadline = ContinuousClock.now + .seconds(seconds)
-        var status = try await store.status(id)
-        while let current = status, !done(current), !shutdown.isTriggered {
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { break }
-            await shutdown.sleep(upTo: min(interval, left))
-            if Task.isCancelled { break }
-            status = try await store.status(id)
+        while let now = status, !done(now), !shutdown.isTriggered, ContinuousClock.now < deadline {
+            let change = await withTaskGroup(of: StatusWatch.Change.self) { group in
+                group.addTask { await watch.change(of: id, from: now) }
+                group.addTask {
+                    await shutdown.sleep(upTo: ContinuousClock.now.duration(to: deadline))
+                    return .unchanged
+                }
+                let first = await group.next() ?? .unchanged
+                group.cancelAll()
+                return first
+            }
+            guard case .status(let next) = change else { break }
+            status = next
         }
         return status == nil ? nil : try await store.get(id)
     }

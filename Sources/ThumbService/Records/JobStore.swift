@@ -46,6 +46,23 @@ public struct JobStore: Sendable {
         return item?["status"]?.string.flatMap(JobStatus.init(rawValue:))
     }
 
+    /// The statuses of up to 100 records in one consistent BatchGetItem (only the key and status are
+    /// read); ids with no record are left out.
+    /// - Throws: `AWSServiceError`, `DynamoDBLimitViolation` (over 100 ids).
+    public func statuses(_ ids: [String]) async throws -> [String: JobStatus] {
+        let items = try await dynamo.batchGetItem(
+            table: table, keys: ids.map(Self.key), consistentRead: true, projection: "#pk, #s",
+            names: ["#pk": JobsTable.partitionKey, "#s": "status"])
+        var statuses: [String: JobStatus] = [:]
+        for item in items {
+            guard let key = item[JobsTable.partitionKey]?.string, key.hasPrefix("job#"),
+                let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:))
+            else { continue }
+            statuses[String(key.dropFirst("job#".count))] = status
+        }
+        return statuses
+    }
+
     /// One page of an owner's jobs, newest first.
     /// - Parameters:
     ///   - status: only jobs in this state (filtered after reading, so a page may be short).

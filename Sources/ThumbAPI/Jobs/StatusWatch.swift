@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import Synchronization
+import ThumbService
+
+/// Watches the status of every job some request is waiting on, for the whole process: once a second
+/// (`interval`) it reads all their statuses in consistent BatchGetItem calls of up to 100, and wakes
+/// the waiters whose job left the status they wait from. Each waiting request thus still costs the
+/// table one item read a second, but a hundred of them make one request to DynamoDB a second instead
+/// of a hundred (each with its signing, connection and decoding). The loop runs only while someone
+/// waits.
+final class StatusWatch: Sendable {
+    let store: JobStore
+    let logger: Logger
+    let interval: Duration
+
+    /// What a waiter learns.
+    enum Change: Sendable, Equatable {
+        /// The job's status is now this (`nil`: the record is gone).
+        case status(JobStatus?)
+        /// Nothing changed before the waiter gave up.
+        case unchanged
+    }
+
+    private struct Waiter {
+        let from: JobStatus
+        let continuation: CheckedContinuation<Change, Never>
+    }
+
+    private struct State {
+        var waiters: [String: [Int: Waiter]] = [:]
+        var nextID = 0
+        var polling = false
+    }
+
+    private let state = Mutex(State())
+
+    init(store: JobStore, logger: Logger, interval: Duration = .seconds(1)) {
+        self.store = store
+        self.logger = logger
+        self.interval = interval
+    }
+
+    /// Waits until the job's status is no longer `from`, or the task is cancelled (then `.unchanged`).
+    func change(of id: String, from: JobStatus) async -> Change {
+        let waiterID = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Change, Never>) in
+                let startPolling = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return nil }
+                    state.waiters[id, default: [:]][waiterID] = Waiter(from: from, continuation: continuation)
+                    defer { state.polling = true }
+                    return !state.polling
+                }
+                switch startPolling {
+                case nil: continuation.resume(returning: .unchanged)
+                case true?: Task { await self.poll() }
+                case false?: break
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                let removed = state.waiters[id]?.removeValue(forKey: waiterID)
+                if state.waiters[id]?.isEmpty == true { state.waiters[id] = nil }
+                return removed
+            }
+            waiter?.continuation.resume(returning: .unchanged)
+        }
+    }
+
+    /// The loop: while anyone waits, read every watched status once per `interval`.
+    private func poll() async {
+        while true {
+            try? await Task.sleep(for: interval)
+            let ids = state.withLock { state -> [String] in
+                if state.waiters.isEmpty { state.polling = false }
+                return Array(state.waiters.keys)
+            }
+            if ids.isEmpty { return }
+            var found: [String: JobStatus] = [:]
+            do {
+                for start in stride(from: 0, to: ids.count, by: 100) {
+                    let chunk = Array(ids[start..<min(ids.count, start + 100)])
+                    found.merge(try await store.statuses(chunk)) { _, new in new }
+                }
+            } catch {
+                logger.warning("reading the statuses of waited-on jobs failed", metadata: ["error": "\(error)"])
+                continue
+            }
+            let woken = state.withLock { state -> [(CheckedContinuation<Change, Never>, Change)] in
+                var woken: [(CheckedContinuation<Change, Never>, Change)] = []
+                for id in ids {
+                    guard let waiters = state.waiters[id] else { continue }
+                    let status = found[id]
+                    for (waiterID, waiter) in waiters where status != waiter.from {
+                        woken.append((waiter.continuation, .status(status)))
+                        state.waiters[id]?[waiterID] = nil
+                    }
+                    if state.waiters[id]?.isEmpty == true { state.waiters[id] = nil }
+                }
+                return woken
+            }
+            for (continuation, change) in woken { continuation.resume(returning: change) }
+        }
+    }
+}
