@@ -140,7 +140,7 @@ struct JobsController: Sendable {
         var applied: Int?
         if let wait = JobWaiter.preferredWait(request.headers[.prefer]) {
             applied = wait
-            if let finished = try await waiter.wait(for: id, current: record.status, seconds: wait, until: \.isFinal) {
+            if let finished = await waiter.wait(for: record, seconds: wait, until: \.isFinal) {
                 record = finished
                 if finished.status.isFinal { status = .created }
             }
@@ -174,9 +174,7 @@ struct JobsController: Sendable {
         if let text = request.uri.queryParameters["wait"] {
             guard let seconds = Int(text), seconds >= 0 else { throw Problem(.badRequest, "wait must be whole seconds from 0 to 60") }
             let initial = record.status
-            if let changed = try await waiter.wait(
-                for: record.id, current: initial, seconds: min(seconds, 60), until: { $0 != initial || $0.isFinal })
-            {
+            if let changed = await waiter.wait(for: record, seconds: min(seconds, 60), until: { $0 != initial || $0.isFinal }) {
                 record = changed
             }
         }

@@ -4,11 +4,11 @@ import Synchronization
 import ThumbService
 
 /// Watches the status of every job some request is waiting on, for the whole process: once a second
-/// (`interval`) it reads all their statuses in consistent BatchGetItem calls of up to 100, and wakes
-/// the waiters whose job left the status they wait from. Each waiting request thus still costs the
-/// table one item read a second, but a hundred of them make one request to DynamoDB a second instead
-/// of a hundred (each with its signing, connection and decoding). The loop runs only while someone
-/// waits.
+/// (`interval`) it reads all their statuses in consistent BatchGetItem calls of up to 100, reads the
+/// whole records of those that changed (batched too), and hands each to the waiters whose job left the
+/// status they wait from. Each waiting request thus still costs the table about one item read a
+/// second, but a hundred of them make one request to DynamoDB a second instead of a hundred (each
+/// with its signing, connection and decoding). The loop runs only while someone waits.
 final class StatusWatch: Sendable {
     let store: JobStore
     let logger: Logger
@@ -16,8 +16,8 @@ final class StatusWatch: Sendable {
 
     /// What a waiter learns.
     enum Change: Sendable, Equatable {
-        /// The job's status is now this (`nil`: the record is gone).
-        case status(JobStatus?)
+        /// The job's record, in a status other than the one waited from (`nil`: the record is gone).
+        case changed(JobRecord?)
         /// Nothing changed before the waiter gave up.
         case unchanged
     }
@@ -71,6 +71,10 @@ final class StatusWatch: Sendable {
         }
     }
 
+    private static func chunks(_ ids: [String]) -> [[String]] {
+        stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min(ids.count, $0 + 100)]) }
+    }
+
     /// The loop: while anyone waits, read every watched status once per `interval`.
     private func poll() async {
         while true {
@@ -81,22 +85,31 @@ final class StatusWatch: Sendable {
             }
             if ids.isEmpty { return }
             var found: [String: JobStatus] = [:]
+            var records: [String: JobRecord] = [:]
             do {
-                for start in stride(from: 0, to: ids.count, by: 100) {
-                    let chunk = Array(ids[start..<min(ids.count, start + 100)])
+                for chunk in Self.chunks(ids) {
                     found.merge(try await store.statuses(chunk)) { _, new in new }
                 }
+                let changed = state.withLock { state in
+                    ids.filter { id in state.waiters[id]?.values.contains { $0.from != found[id] } == true }
+                }
+                for chunk in Self.chunks(changed.filter { found[$0] != nil }) {
+                    records.merge(try await store.records(chunk)) { _, new in new }
+                }
             } catch {
-                logger.warning("reading the statuses of waited-on jobs failed", metadata: ["error": "\(error)"])
+                logger.warning("reading the waited-on jobs failed", metadata: ["error": "\(error)"])
                 continue
             }
             let woken = state.withLock { state -> [(CheckedContinuation<Change, Never>, Change)] in
                 var woken: [(CheckedContinuation<Change, Never>, Change)] = []
                 for id in ids {
                     guard let waiters = state.waiters[id] else { continue }
-                    let status = found[id]
+                    let record = records[id]
+                    let status = record?.status ?? found[id]
+                    // A status read without its record (it changed again between the two reads) waits a tick.
+                    if status != nil && record == nil { continue }
                     for (waiterID, waiter) in waiters where status != waiter.from {
-                        woken.append((waiter.continuation, .status(status)))
+                        woken.append((waiter.continuation, .changed(record)))
                         state.waiters[id]?[waiterID] = nil
                     }
                     if state.waiters[id]?.isEmpty == true { state.waiters[id] = nil }

@@ -63,6 +63,18 @@ public struct JobStore: Sendable {
         return statuses
     }
 
+    /// Up to 100 whole records in one consistent BatchGetItem; ids with no record are left out.
+    /// - Throws: `AWSServiceError`, `CorruptRecord`, `DynamoDBLimitViolation` (over 100 ids).
+    public func records(_ ids: [String]) async throws -> [String: JobRecord] {
+        let items = try await dynamo.batchGetItem(table: table, keys: ids.map(Self.key), consistentRead: true)
+        var records: [String: JobRecord] = [:]
+        for item in items {
+            let record = try JobRecord(item: item)
+            records[record.id] = record
+        }
+        return records
+    }
+
     /// One page of an owner's jobs, newest first.
     /// - Parameters:
     ///   - status: only jobs in this state (filtered after reading, so a page may be short).
