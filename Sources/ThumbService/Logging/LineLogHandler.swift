@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 import Logging
 import Synchronization
@@ -37,11 +38,11 @@ public struct LineLogHandler: LogHandler {
         let line: String
         switch format {
         case .json:
-            var object: [String: String] = ["ts": timestamp, "level": event.level.rawValue, "msg": "\(event.message)"]
-            for (key, value) in merged { object[key] = "\(value)" }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            line = (try? String(decoding: encoder.encode(object), as: UTF8.self)) ?? "{}"
+            var object: [String: JSONValue] = [
+                "ts": .string(timestamp), "level": .string(event.level.rawValue), "msg": .string("\(event.message)"),
+            ]
+            for (key, value) in merged { object[key] = .string("\(value)") }
+            line = String(decoding: JSONValue.object(object).data(), as: UTF8.self)
         case .text:
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoted("\($0.value)"))" }
             line = ([timestamp, event.level.rawValue.uppercased(), "\(event.message)"] + fields).joined(separator: " ")
