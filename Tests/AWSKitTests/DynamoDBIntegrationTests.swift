@@ -136,6 +136,8 @@ struct DynamoDBIntegrationTests {
             table: table, keys: keys, consistentRead: true, projection: "#pk, #s", names: ["#pk": "pk", "#s": "status"])
         #expect(Set(items.compactMap { $0["pk"]?.string }) == Set((0..<5).map { "job#\($0)" }))
         #expect(items.allSatisfy { $0["big"] == nil && $0["status"] != nil }, "only the projected attributes")
+        let one = try await dynamo.getItem(table: table, key: ["pk": .s("job#1")], consistentRead: true, projection: "#s", names: ["#s": "status"])
+        #expect(one == ["status": .s("s1")])
         await #expect(throws: DynamoDBLimitViolation.self) {
             _ = try await dynamo.batchGetItem(table: table, keys: (0..<101).map { ["pk": .s("k\($0)")] })
         }

@@ -105,7 +105,8 @@ struct JobRoutesTests {
             #expect(waited.status == .created)
             #expect(waited.json["status"] as? String == "complete")
             #expect((waited.json["outputs"] as? [[String: Any]])?.count == 1)
-            #expect(finished.duration(to: answered) < .milliseconds(1500), "answered within a second of the end")
+            // Rounds start every second; a round's reads and the answer add some; a loaded CI machine more.
+            #expect(finished.duration(to: answered) < .milliseconds(2500), "answered about a second after the end")
         }
     }
 
@@ -172,6 +173,8 @@ struct JobRoutesTests {
 
             let done = try #require(try await Self.upload(client, key: key).json["id"] as? String)
             try await Self.finish(harness, done)
+            // A thumbnail an earlier, failed run left under the job's prefix: not in the record, still purged.
+            try await harness.clients.s3.putObject(bucket: harness.outputs, key: "\(done)/owl-64x64.jpg", body: Data("stray".utf8))
             let conflict = try await client.execute(uri: "/v1/jobs/\(done)", method: .delete, headers: auth)
             #expect(conflict.status == .conflict)
             #expect(try await harness.keys(in: harness.uploads).contains { $0.hasPrefix(done) })
@@ -200,6 +203,21 @@ struct JobRoutesTests {
                 let missing = try await client.execute(uri: "/v1/jobs/\(id)/outputs/5", method: .get, headers: [.authorization: "Bearer \(key)"])
                 #expect(missing.status == .notFound)
             }
+        }
+    }
+
+    @Test("Idempotency-Key after a failed request: the key is free again, and the retry makes the job")
+    func idempotencyAfterFailure() async throws {
+        let harness = try await APIHarness()
+        let key = try await harness.key()
+        try await harness.clients.s3.deleteBucket(harness.uploads)
+        try await harness.test { client in
+            let failed = try await Self.upload(client, key: key, headers: [.idempotencyKey: "retry-me"])
+            #expect(failed.status == .serviceUnavailable && failed.code == "upload_failed", "\(failed.json)")
+            #expect((failed.json["detail"] as? String)?.contains(harness.uploads) == false, "no bucket names in the answer")
+            try await UploadBucket.create(harness.uploads, ttl: .seconds(3600), s3: harness.clients.s3)
+            let retried = try await Self.upload(client, key: key, headers: [.idempotencyKey: "retry-me"])
+            #expect(retried.status == .accepted, "\(retried.json)")
         }
     }
 

@@ -120,6 +120,8 @@ struct LiveAPITests {
             if try await service.store.get(lateID)?.status == .processing {
                 worker.signal(SIGSTOP)
                 stopped = true
+            } else {
+                try await Task.sleep(for: .milliseconds(5))
             }
         }
         #expect(stopped, "the job was never seen processing")

@@ -41,9 +41,10 @@ struct OperationsTests {
         #expect(String(buffer: served.body) == file, "run scripts/gen-openapi.sh")
     }
 
-    @Test("the rate limit: past the burst, 429 rate_limited with Retry-After; per key")
+    @Test("the rate limit: past the burst, 429 rate_limited with Retry-After; per key; wrong keys are limited too")
     func rateLimit() async throws {
-        let harness = try await APIHarness(["THUMBD_API_RATE_LIMIT": "0.5/2"])
+        // A rate so slow that no token comes back while the test runs, however loaded the machine.
+        let harness = try await APIHarness(["THUMBD_API_RATE_LIMIT": "0.001/2"])
         let alice = try await harness.key("alice")
         let bob = try await harness.key("bob")
         try await harness.test { client in
@@ -54,8 +55,15 @@ struct OperationsTests {
             #expect(statuses == [200, 200, 429])
             let limited = try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer \(alice)"])
             #expect(limited.code == "rate_limited")
-            #expect((1...2).contains(limited.headers[.retryAfter].flatMap(Int.init) ?? 0), "about (1 - tokens left) / rate seconds")
+            #expect((900...1000).contains(limited.headers[.retryAfter].flatMap(Int.init) ?? 0), "about (1 - tokens left) / rate seconds")
             #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer \(bob)"]).status == .ok)
+            var wrong: [Int] = []
+            for attempt in 0..<40 {
+                let response = try await client.execute(uri: "/v1/jobs", method: .get, headers: [.authorization: "Bearer thk_aaaaaaaaaa_\(attempt)"])
+                wrong.append(Int(response.status.code))
+            }
+            // 20 failures, then one a second: 40 attempts hit the limit unless they took over 20 s.
+            #expect(wrong.prefix(20).allSatisfy { $0 == 401 } && wrong.contains(429), "\(wrong)")
         }
     }
 

@@ -109,6 +109,7 @@ struct JobStoreTests {
         _ = try await store.fail(job.id, code: "corrupt", message: "bad", at: Self.t0)
         let purged = try await store.markPurged(job.id, owner: "alice", at: Self.t0)
         #expect(purged.isExpired(at: Self.t0))
+        await #expect(throws: JobStore.Conflict.self, "a purged job is not redriven") { _ = try await store.redrive(job.id) }
     }
 
     @Test("list: an owner's jobs newest first in pages, by status; a cursor cannot reach another owner's jobs")
@@ -120,7 +121,8 @@ struct JobStoreTests {
             ids.append(job.id)
             try await store.create(job)
         }
-        try await store.create(record(owner: "bob"))
+        let bobsFirst = record(owner: "bob")
+        try await store.create(bobsFirst)
         _ = try await store.start(ids[1], at: Self.t0)
         _ = try await store.fail(ids[1], code: "corrupt", message: "", at: Self.t0)
 
@@ -132,8 +134,50 @@ struct JobStoreTests {
         #expect(second.next == nil)
         #expect(try await store.list(owner: "alice", status: .failed, limit: 10).jobs.map(\.id) == [ids[1]])
         // Bob with Alice's cursor reads his own partition from there: none of Alice's jobs.
+        let bobsJob = record(owner: "bob", created: Self.t0.addingTimeInterval(-10))
+        try await store.create(bobsJob)
         let bob = try await store.list(owner: "bob", limit: 10, cursor: cursor)
-        #expect(bob.jobs.allSatisfy { $0.owner == "bob" })
+        #expect(bob.jobs.map(\.id) == [bobsFirst.id, bobsJob.id], "Bob's jobs older than the cursor's position, none of Alice's")
         await #expect(throws: ListCursor.InvalidCursor.self) { _ = try await store.list(owner: "alice", limit: 3, cursor: "not a cursor") }
+    }
+}
+
+/// The worker's side of records against moto_server: what a run that ends does to outputs.
+@Suite("Job records: the worker's completion", .enabled(if: Moto.available, Moto.skipNote))
+struct JobRecordKeeperTests {
+    @Test("a second delivery that finishes after the first completed keeps the outputs; a cancelled job's are deleted")
+    func duplicateAndCancelledCompletion() async throws {
+        let store = try await Moto.jobStore()
+        let bucket = "keeper-\(UUID().uuidString.prefix(8).lowercased())"
+        try await Moto.s3.createBucket(bucket)
+        let settings = try Settings(Settings.Source(environment: ["THUMBD_OUTPUT_BUCKET": bucket]))
+        let keeper = JobRecordKeeper(store: store, s3: Moto.s3, settings: settings, now: { Date() })
+        var outcome = JobRunner.Outcome()
+
+        for cancelled in [false, true] {
+            let now = Date()
+            let record = JobRecord(
+                id: JobRecord.newID(), owner: "alice", createdAt: now, expiresAt: now.addingTimeInterval(3600),
+                source: .init(bucket: "src", key: "a/\(cancelled).jpg"), sizes: [SizeRequest(width: 10, height: 10)])
+            try await store.create(record)
+            let job = record.job
+            let output = try #require(job.outputs(settings: settings).first)
+            outcome.outputs = [(output.bucket, output.key, 10, 10, 5)]
+            #expect(try await keeper.begin(job, id: record.id) == .run)
+            #expect(try await keeper.begin(job, id: record.id) == .run, "a second delivery of the same message")
+            try await Moto.s3.putObject(bucket: output.bucket, key: output.key, body: Data("thumb".utf8))
+            if cancelled {
+                _ = try await store.cancel(record.id, owner: "alice", at: now)
+                #expect(try await !keeper.complete(job, id: record.id, outcome: outcome))
+                await #expect(throws: AWSServiceError.self, "a cancelled job's output is deleted") {
+                    _ = try await Moto.s3.headObject(bucket: output.bucket, key: output.key)
+                }
+            } else {
+                #expect(try await keeper.complete(job, id: record.id, outcome: outcome))
+                #expect(try await !keeper.complete(job, id: record.id, outcome: outcome), "the second run finds it complete")
+                #expect(try await Moto.s3.headObject(bucket: output.bucket, key: output.key).contentLength == 5, "and leaves its outputs")
+                #expect(try await store.get(record.id)?.status == .complete)
+            }
+        }
     }
 }

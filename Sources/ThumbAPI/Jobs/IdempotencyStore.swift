@@ -24,10 +24,14 @@ struct IdempotencyStore: Sendable {
         (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
+    private static func itemKey(owner: String, key: String) -> DynamoDBItem {
+        [JobsTable.partitionKey: .s("idem#\(owner)#\(Hashing.sha256Hex(key))")]
+    }
+
     /// - Throws: `Problem` `idempotency_key_reused` when the key came with a different request,
     ///   `AWSServiceError`.
     func claim(owner: String, key: String, fingerprint: String, jobID: String, now: Date) async throws -> Claim {
-        let itemKey: DynamoDBItem = [JobsTable.partitionKey: .s("idem#\(owner)#\(Hashing.sha256Hex(key))")]
+        let itemKey = Self.itemKey(owner: owner, key: key)
         let epoch = Int(now.timeIntervalSince1970)
         do {
             try await dynamo.putItem(
@@ -46,5 +50,16 @@ struct IdempotencyStore: Sendable {
             }
             return .replay(jobID: existing)
         }
+    }
+
+    /// Gives the key up after the request that claimed it failed before its job was queued, so a retry
+    /// with it makes the job (only the claim naming `jobID` is removed).
+    /// - Throws: `AWSServiceError`.
+    func release(owner: String, key: String, jobID: String) async throws {
+        do {
+            try await dynamo.deleteItem(
+                table: table, key: Self.itemKey(owner: owner, key: key), condition: "job_id = :id",
+                attributes: ExpressionAttributes(values: [":id": .s(jobID)]))
+        } catch let error as AWSServiceError where error.isConditionalCheckFailed {}
     }
 }

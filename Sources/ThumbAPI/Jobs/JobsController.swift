@@ -20,6 +20,7 @@ struct JobsController: Sendable {
     let renderer: JobDocumentRenderer
     let waiter: JobWaiter
     let metrics: APIMetrics
+    let logger: Logger
     let now: @Sendable () -> Date
 
     /// A JSON job body's largest size.
@@ -74,7 +75,8 @@ struct JobsController: Sendable {
             defer { metrics.uploadsInProgress.decrement() }
             let received =
                 mediaType == "multipart/form-data"
-                ? try await UploadReader.readMultipart(request.body, contentType: contentType, limit: api.maxUploadBytes, metrics: metrics)
+                ? try await UploadReader.readMultipart(
+                    request.body, contentType: contentType, limit: api.maxUploadBytes, slack: Self.multipartSlack, metrics: metrics)
                 : try await UploadReader.readRaw(request.body, limit: api.maxUploadBytes, metrics: metrics)
             upload = received
             let digest = try received.spool.finish()
@@ -97,7 +99,12 @@ struct JobsController: Sendable {
         }
 
         if let idempotencyKey {
-            let claim = try await idempotency.claim(owner: owner, key: idempotencyKey, fingerprint: fingerprint, jobID: id, now: now())
+            let claim: IdempotencyStore.Claim
+            do {
+                claim = try await idempotency.claim(owner: owner, key: idempotencyKey, fingerprint: fingerprint, jobID: id, now: now())
+            } catch let error as AWSServiceError {
+                throw tableFailure(error, "the Idempotency-Key could not be checked", context: context)
+            }
             if case .replay(let earlier) = claim {
                 guard let existing = try await waitForRecord(earlier) else {
                     throw Problem(.unavailable, "the first request with this Idempotency-Key is still being accepted; retry shortly")
@@ -108,32 +115,14 @@ struct JobsController: Sendable {
                 return response
             }
         }
-
-        if let upload {
-            do {
-                try await clients.s3.putObject(
-                    bucket: record.source.bucket, key: record.source.key, file: upload.spool.path, length: upload.spool.length,
-                    sha256: try upload.spool.finish(),
-                    options: PutObjectOptions(contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": id]))
-            } catch {
-                throw Problem(JobError.fromUpload(error, bucket: record.source.bucket, key: record.source.key))
-            }
-        }
         do {
-            try await store.create(record)
+            try await accept(record, upload: upload, context: context)
         } catch {
-            throw Problem(JobError(.jobsTable, "the job could not be recorded: \(error)", transient: true))
+            // Not queued: the key is free again, so the client's retry makes the job.
+            if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+            throw error
         }
-        var job = record.job
-        job.outputBucket = api.outputBucket
-        job.keyTemplate = "\(id)/{name}-{width}x{height}.{ext}"
-        do {
-            _ = try await clients.sqs.sendMessage(queueUrl: queueURL, body: JobEncoder.encode(job))
-        } catch {
-            let failure = JobError(.network, "the job could not be queued: \(error)", transient: true)
-            _ = try? await store.fail(id, code: failure.code.rawValue, message: failure.message, at: now())
-            throw Problem(failure)
-        }
+        upload = nil  // the spool file goes now, not after a wait of up to a minute
         context.observation.set("job.id", id)
 
         var status = HTTPResponse.Status.accepted
@@ -149,6 +138,53 @@ struct JobsController: Sendable {
         response.headers[.location] = "/v1/jobs/\(id)"
         if let applied { response.headers[.preferenceApplied] = "wait=\(applied)" }
         return response
+    }
+
+    /// Stores the upload, writes the record, queues the message, in that order (the worker never
+    /// sees a record without its source, nor a message without its record).
+    /// - Throws: `Problem` (`upload_failed`, `jobs_table`, `network`); after a failed send the record
+    ///   is marked `failed`.
+    private func accept(_ record: JobRecord, upload: UploadReader.Upload?, context: APIContext) async throws {
+        if let upload {
+            do {
+                try await clients.s3.putObject(
+                    bucket: record.source.bucket, key: record.source.key, file: upload.spool.path, length: upload.spool.length,
+                    sha256: try upload.spool.finish(),
+                    options: PutObjectOptions(
+                        contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": record.id]))
+            } catch let problem as Problem {
+                throw problem
+            } catch {
+                logger.error("storing an upload failed", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+                throw Problem(JobError(.uploadFailed, "the upload could not be stored; quote request id \(context.requestID)"))
+            }
+        }
+        do {
+            try await store.create(record)
+        } catch {
+            throw tableFailure(error, "the job could not be recorded", context: context)
+        }
+        var job = record.job
+        job.outputBucket = api.outputBucket
+        job.keyTemplate = Self.outputPrefix(record.id) + "{name}-{width}x{height}.{ext}"
+        do {
+            _ = try await clients.sqs.sendMessage(queueUrl: queueURL, body: JobEncoder.encode(job))
+        } catch {
+            logger.error("queueing a job failed", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            let failure = JobError(.network, "the job could not be queued; quote request id \(context.requestID)", transient: true)
+            _ = try? await store.fail(record.id, code: failure.code.rawValue, message: failure.message, at: now())
+            throw Problem(failure)
+        }
+    }
+
+    /// Where a job's thumbnails go in the output bucket: under its id, so a purge can find every one.
+    static func outputPrefix(_ id: String) -> String { "\(id)/" }
+
+    /// A 503 `jobs_table` whose detail names only the request id; the error itself goes to the log
+    /// (it names the table and the account).
+    func tableFailure(_ error: any Error, _ what: String, context: APIContext) -> Problem {
+        logger.error("\(what)", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+        return Problem(JobError(.jobsTable, "\(what); quote request id \(context.requestID)", transient: true))
     }
 
     private func newRecord(id: String, owner: String, source: JobRecord.Source, options: JobOptions, context: APIContext) -> JobRecord {
@@ -203,7 +239,7 @@ struct JobsController: Sendable {
         } catch is ListCursor.InvalidCursor {
             throw Problem(.badRequest, "the cursor is not one this API gave")
         } catch let error as AWSServiceError {
-            throw Problem(JobError(.jobsTable, "the jobs cannot be listed: \(error)", transient: true))
+            throw tableFailure(error, "the jobs could not be listed", context: context)
         }
         let instant = now()
         var documents: [JobDocument] = []
@@ -219,24 +255,63 @@ struct JobsController: Sendable {
         let owner = try context.requireOwner()
         var record = try await ownRecord(context)
         let purge = request.uri.queryParameters["purge"].map { $0 == "true" || $0 == "1" } ?? false
-        if !record.status.isFinal {
-            do {
-                record = try await store.cancel(record.id, owner: owner, at: now())
-            } catch let conflict as JobStore.Conflict {
-                // It ended in the meantime.
-                guard let current = conflict.current else { throw Problem(.notFound, "no job \(record.id)") }
-                record = current
-                if !purge { throw Problem(.jobFinished, "the job is already \(current.status.rawValue)") }
+        do {
+            if !record.status.isFinal {
+                do {
+                    record = try await store.cancel(record.id, owner: owner, at: now())
+                } catch let conflict as JobStore.Conflict {
+                    // It ended in the meantime.
+                    guard let current = conflict.current else { throw Problem(.notFound, "no job \(record.id)") }
+                    record = current
+                    if !purge { throw Problem(.jobFinished, "the job is already \(current.status.rawValue)") }
+                }
+            } else if !purge {
+                throw Problem(.jobFinished, "the job is already \(record.status.rawValue); DELETE with ?purge=true removes it and its files")
             }
-        } else if !purge {
-            throw Problem(.jobFinished, "the job is already \(record.status.rawValue); DELETE with ?purge=true removes it and its files")
-        }
-        if purge {
-            for output in record.outputs { try? await clients.s3.deleteObject(bucket: output.bucket, key: output.key) }
-            if record.sourceUploaded { try? await clients.s3.deleteObject(bucket: record.source.bucket, key: record.source.key) }
-            record = try await store.markPurged(record.id, owner: owner, at: now())
+            if purge {
+                try await deleteFiles(of: record, context: context)
+                record = try await store.markPurged(record.id, owner: owner, at: now())
+            }
+        } catch let error as AWSServiceError {
+            throw tableFailure(error, "the job could not be changed", context: context)
+        } catch let conflict as JobStore.Conflict {
+            // Purged by a request of its own in the meantime.
+            guard conflict.current?.purgedAt != nil else { throw conflict }
+            throw Problem(.expired, "job \(record.id) has been purged")
         }
         return try await respond(record, status: .ok, request: request, context: context)
+    }
+
+    /// Deletes every thumbnail under the job's prefix in the output bucket (those a failed or cancelled
+    /// run wrote too, which the record does not list), the ones the record lists, and the uploaded
+    /// original. Nothing is marked purged unless all of them are gone.
+    /// - Throws: `Problem` `unavailable` when S3 refused a delete.
+    private func deleteFiles(of record: JobRecord, context: APIContext) async throws {
+        do {
+            var byBucket: [String: Set<String>] = [:]
+            for output in record.outputs { byBucket[output.bucket, default: []].insert(output.key) }
+            // Listed by the bare id (ids are of one length, so no other job's keys start with it): a
+            // prefix with its `/` would be sent as `%2F`, which moto_server's signature check refuses.
+            for try await object in clients.s3.listAllObjects(bucket: api.outputBucket, prefix: record.id)
+            where object.key.hasPrefix(Self.outputPrefix(record.id)) {
+                byBucket[api.outputBucket, default: []].insert(object.key)
+            }
+            if record.sourceUploaded { byBucket[record.source.bucket, default: []].insert(record.source.key) }
+            for (bucket, keys) in byBucket {
+                let sorted = keys.sorted()
+                for start in stride(from: 0, to: sorted.count, by: 1000) {
+                    let result = try await clients.s3.deleteObjects(bucket: bucket, keys: Array(sorted[start..<min(sorted.count, start + 1000)]))
+                    if let failure = result.errors.first {
+                        throw AWSServiceError(
+                            service: "S3", operation: "DeleteObjects", status: 200, code: failure.code, message: failure.message,
+                            requestId: nil, resource: "s3://\(bucket)/\(failure.key)")
+                    }
+                }
+            }
+        } catch {
+            logger.error("purging a job's files failed", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            throw Problem(.unavailable, "the job's files could not all be deleted; nothing was purged (quote request id \(context.requestID))")
+        }
     }
 
     @Sendable func output(_ request: Request, context: APIContext) async throws -> Response {
@@ -257,7 +332,7 @@ struct JobsController: Sendable {
         do {
             record = try await store.get(id)
         } catch let error as AWSServiceError {
-            throw Problem(JobError(.jobsTable, "the job cannot be read: \(error)", transient: true))
+            throw tableFailure(error, "the job could not be read", context: context)
         }
         guard let record, record.owner == owner else { throw Problem(.notFound, "no job \(id)") }
         context.observation.set("job.id", id)

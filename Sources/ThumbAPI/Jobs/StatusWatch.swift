@@ -3,12 +3,12 @@ import Logging
 import Synchronization
 import ThumbService
 
-/// Watches the status of every job some request is waiting on, for the whole process: once a second
-/// (`interval`) it reads all their statuses in consistent BatchGetItem calls of up to 100, reads the
-/// whole records of those that changed (batched too), and hands each to the waiters whose job left the
-/// status they wait from. Each waiting request thus still costs the table about one item read a
-/// second, but a hundred of them make one request to DynamoDB a second instead of a hundred (each
-/// with its signing, connection and decoding). The loop runs only while someone waits.
+/// Watches every job some request is waiting on, for the whole process: a round starts every
+/// `interval` (1 s, start to start), reads all their records in consistent BatchGetItem calls of up to
+/// 100, and hands each record to the waiters whose job left the status they wait from. Each waiting
+/// request thus still costs the table one item read a second, but a hundred of them make one request
+/// to DynamoDB a second instead of a hundred (each with its signing, connection and decoding). The
+/// loop runs only while someone waits.
 final class StatusWatch: Sendable {
     let store: JobStore
     let logger: Logger
@@ -75,25 +75,20 @@ final class StatusWatch: Sendable {
         stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min(ids.count, $0 + 100)]) }
     }
 
-    /// The loop: while anyone waits, read every watched status once per `interval`.
+    /// The loop: while anyone waits, a round every `interval`, start to start.
     private func poll() async {
+        var next = ContinuousClock.now + interval
         while true {
-            try? await Task.sleep(for: interval)
+            try? await Task.sleep(until: next, clock: .continuous)
+            next = max(next + interval, ContinuousClock.now)
             let ids = state.withLock { state -> [String] in
                 if state.waiters.isEmpty { state.polling = false }
                 return Array(state.waiters.keys)
             }
             if ids.isEmpty { return }
-            var found: [String: JobStatus] = [:]
             var records: [String: JobRecord] = [:]
             do {
                 for chunk in Self.chunks(ids) {
-                    found.merge(try await store.statuses(chunk)) { _, new in new }
-                }
-                let changed = state.withLock { state in
-                    ids.filter { id in state.waiters[id]?.values.contains { $0.from != found[id] } == true }
-                }
-                for chunk in Self.chunks(changed.filter { found[$0] != nil }) {
                     records.merge(try await store.records(chunk)) { _, new in new }
                 }
             } catch {
@@ -105,10 +100,7 @@ final class StatusWatch: Sendable {
                 for id in ids {
                     guard let waiters = state.waiters[id] else { continue }
                     let record = records[id]
-                    let status = record?.status ?? found[id]
-                    // A status read without its record (it changed again between the two reads) waits a tick.
-                    if status != nil && record == nil { continue }
-                    for (waiterID, waiter) in waiters where status != waiter.from {
+                    for (waiterID, waiter) in waiters where record?.status != waiter.from {
                         woken.append((waiter.continuation, .changed(record)))
                         state.waiters[id]?[waiterID] = nil
                     }

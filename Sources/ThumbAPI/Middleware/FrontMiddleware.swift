@@ -63,13 +63,7 @@ struct FrontMiddleware: RouterMiddleware {
     /// Up to 128 of `A-Z a-z 0-9 - _ . :` from the client; anything else is replaced (ids go into logs
     /// and messages, so nothing a client sends is taken verbatim unless it is a plain token).
     static func requestID(from header: String?) -> String {
-        if let header, (1...128).contains(header.utf8.count),
-            header.utf8.allSatisfy({ byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "-_.:".utf8.contains(byte)
-            })
-        {
-            return header
-        }
+        if let header, RequestID.isPlainToken(header) { return header }
         return JobRecord.newID()
     }
 }

@@ -15,6 +15,16 @@ final class RateLimiter: Sendable {
         self.now = now
     }
 
+    /// Whether `key` has no whole token left now (nothing is taken).
+    func isEmpty(_ key: String) -> Bool {
+        let instant = now()
+        return buckets.withLock { buckets in
+            guard let bucket = buckets[key] else { return false }
+            let elapsed = Double(bucket.updated.duration(to: instant) / .microseconds(1)) / 1_000_000
+            return min(burst, bucket.tokens + elapsed * rate) < 1
+        }
+    }
+
     /// Takes one token for `key`.
     /// - Returns: `nil` when allowed, else the whole seconds until a token is there (`Retry-After`).
     func take(_ key: String) -> Int? {

@@ -13,8 +13,12 @@ public struct APIContext: RequestContext {
     /// What handlers learn that the access log line reports (shared with `FrontMiddleware`).
     public var observation = RequestObservation()
 
+    /// The peer's IP address (the load balancer's, behind one).
+    public let remoteAddress: String?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The owner, or 401 when no middleware set one (a route outside the authenticated group).

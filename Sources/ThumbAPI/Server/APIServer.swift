@@ -44,10 +44,10 @@ public struct APIServer: Sendable {
             idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queueURL: queueURL,
             renderer: JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead),
             waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown), metrics: metrics,
-            now: now)
+            logger: logger, now: now)
         let auth = AuthMiddleware(
             mode: api.auth, keys: APIKeyStore(dynamo: clients.dynamo, table: api.jobsTable),
-            limiter: RateLimiter(rate: api.rateLimit.rate, burst: api.rateLimit.burst))
+            limiter: RateLimiter(rate: api.rateLimit.rate, burst: api.rateLimit.burst), logger: logger)
 
         router.get("/healthz") { _, _ in JobsController.json(["status": "ok"], status: .ok) }
         router.get("/readyz") { _, _ in try await self.readiness() }

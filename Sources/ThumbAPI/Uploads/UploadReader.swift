@@ -32,10 +32,13 @@ enum UploadReader {
         return Upload(spool: spool, fields: [:])
     }
 
-    /// Parses a `multipart/form-data` body; the part named `image` is spooled.
+    /// Parses a `multipart/form-data` body; the part named `image` is spooled (at most `limit`
+    /// bytes), and the whole body may be at most `limit + slack` (fields, framing, parts without a name).
     /// - Throws: `Problem` `bad_request` (no boundary, malformed, no `image` part, too many or too
     ///   long fields), `upload_too_large`, `unavailable`.
-    static func readMultipart(_ body: RequestBody, contentType: String, limit: Int, metrics: APIMetrics) async throws -> Upload {
+    static func readMultipart(_ body: RequestBody, contentType: String, limit: Int, slack: Int, metrics: APIMetrics) async throws
+        -> Upload
+    {
         guard let boundary = boundary(in: contentType) else {
             throw Problem(.badRequest, "multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046)")
         }
@@ -76,9 +79,14 @@ enum UploadReader {
                 state.failure = Problem(.badRequest, "more than \(maxFields) form fields")
             }
         }
+        var total = 0
         do {
             for try await buffer in body {
                 metrics.bytesReceived.increment(by: Int64(buffer.readableBytes))
+                total += buffer.readableBytes
+                guard total <= limit + slack else {
+                    throw Problem(.uploadTooLarge, "the body is over \((limit + slack) >> 20) MB, the most this service accepts")
+                }
                 try parser.execute(buffer)
                 if let failure = state.failure { throw failure }
             }

@@ -122,7 +122,8 @@ public struct JobMessageParser: Sendable {
         var job = Job(bucket: bucket, key: key, sizes: sizes)
         job.id = try string(object, "id", required: false)
         job.recordId = try string(object, "job_id", required: false).map(Self.recordId)
-        job.requestId = try string(object, "request_id", required: false).map { String($0.prefix(128)) }
+        // Only a plain token is kept: it is written into log lines (RequestID).
+        job.requestId = try string(object, "request_id", required: false).flatMap { RequestID.isPlainToken($0) ? $0 : nil }
         job.outputBucket = try string(object, "output_bucket", required: false).map(Self.bucket)
         if let template = try string(object, "output_key_template", required: false) {
             do {

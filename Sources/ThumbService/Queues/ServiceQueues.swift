@@ -21,11 +21,17 @@ public struct ServiceQueues: Sendable, Equatable {
     public var url: String
     public var deadLetterURL: String?
     public var deadLetterSource: DeadLetterSource?
+    /// The queue's RedrivePolicy `maxReceiveCount`: SQS moves a message to the dead-letter queue when
+    /// it is received again after that many receives. `nil` without a redrive policy.
+    public var maxReceiveCount: Int?
 
-    public init(url: String, deadLetterURL: String? = nil, deadLetterSource: DeadLetterSource? = nil) {
+    public init(
+        url: String, deadLetterURL: String? = nil, deadLetterSource: DeadLetterSource? = nil, maxReceiveCount: Int? = nil
+    ) {
         self.url = url
         self.deadLetterURL = deadLetterURL
         self.deadLetterSource = deadLetterSource
+        self.maxReceiveCount = maxReceiveCount
     }
 
     /// No dead-letter queue could be found; the commands that need one say how to make one.
@@ -51,24 +57,38 @@ public struct ServiceQueues: Sendable, Equatable {
     public static func resolve(settings: Settings, clients: ServiceClients) async throws -> ServiceQueues {
         let url = try await clients.queueURL(try settings.requireQueue())
         let attributes = try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["RedrivePolicy"])
+        let receives = maxReceiveCount(attributes["RedrivePolicy"])
         if let dlq = settings.deadLetterQueue {
-            return ServiceQueues(url: url, deadLetterURL: try await clients.queueURL(dlq), deadLetterSource: .setting)
+            return ServiceQueues(
+                url: url, deadLetterURL: try await clients.queueURL(dlq), deadLetterSource: .setting, maxReceiveCount: receives)
         }
         if let target = redriveTarget(attributes["RedrivePolicy"]) {
             let dlqURL = try await clients.sqs.getQueueUrl(name: target.name, ownerAccountId: target.account)
-            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .redrivePolicy)
+            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .redrivePolicy, maxReceiveCount: receives)
         }
         do {
             let dlqURL = try await clients.sqs.getQueueUrl(name: conventionalDeadLetterName(queue: url))
-            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .conventionalName)
+            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .conventionalName, maxReceiveCount: receives)
         } catch let error as AWSServiceError where error.isQueueDoesNotExist {
-            return ServiceQueues(url: url)
+            return ServiceQueues(url: url, maxReceiveCount: receives)
         }
     }
 
     /// `<queue>-dlq`, from a queue name or URL.
     public static func conventionalDeadLetterName(queue nameOrURL: String) -> String {
         ServiceClients.queueName(nameOrURL) + "-dlq"
+    }
+
+    /// A RedrivePolicy's `maxReceiveCount` (SQS gives it as a number or a string); nil without one.
+    public static func maxReceiveCount(_ policy: String?) -> Int? {
+        guard let data = policy?.data(using: .utf8),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return nil }
+        switch object["maxReceiveCount"] {
+        case let number as NSNumber: return number.intValue
+        case let text as String: return Int(text)
+        default: return nil
+        }
     }
 
     /// The queue name and account of a RedrivePolicy's `deadLetterTargetArn`

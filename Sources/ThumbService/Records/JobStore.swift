@@ -37,32 +37,6 @@ public struct JobStore: Sendable {
         try await dynamo.getItem(table: table, key: Self.key(id), consistentRead: true).map(JobRecord.init(item:))
     }
 
-    /// Only the record's status (a consistent read of one attribute: what a waiting request polls).
-    /// - Returns: `nil` when there is no record.
-    /// - Throws: `AWSServiceError`.
-    public func status(_ id: String) async throws -> JobStatus? {
-        let item = try await dynamo.getItem(
-            table: table, key: Self.key(id), consistentRead: true, projection: "#s", names: ["#s": "status"])
-        return item?["status"]?.string.flatMap(JobStatus.init(rawValue:))
-    }
-
-    /// The statuses of up to 100 records in one consistent BatchGetItem (only the key and status are
-    /// read); ids with no record are left out.
-    /// - Throws: `AWSServiceError`, `DynamoDBLimitViolation` (over 100 ids).
-    public func statuses(_ ids: [String]) async throws -> [String: JobStatus] {
-        let items = try await dynamo.batchGetItem(
-            table: table, keys: ids.map(Self.key), consistentRead: true, projection: "#pk, #s",
-            names: ["#pk": JobsTable.partitionKey, "#s": "status"])
-        var statuses: [String: JobStatus] = [:]
-        for item in items {
-            guard let key = item[JobsTable.partitionKey]?.string, key.hasPrefix("job#"),
-                let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:))
-            else { continue }
-            statuses[String(key.dropFirst("job#".count))] = status
-        }
-        return statuses
-    }
-
     /// Up to 100 whole records in one consistent BatchGetItem; ids with no record are left out.
     /// - Throws: `AWSServiceError`, `CorruptRecord`, `DynamoDBLimitViolation` (over 100 ids).
     public func records(_ ids: [String]) async throws -> [String: JobRecord] {
@@ -156,10 +130,13 @@ public struct JobStore: Sendable {
     }
 
     /// `failed -> pending`: `thumbctl dlq redrive` sends the job's message again, as a new attempt.
-    /// - Throws: `Conflict` when the job is not failed, `AWSServiceError`.
+    /// A purged job stays gone (its upload was deleted).
+    /// - Throws: `Conflict` when the job is not failed or was purged, `AWSServiceError`.
     @discardableResult
     public func redrive(_ id: String) async throws -> JobRecord {
-        try await move(id, from: [.failed], to: .pending, set: [:], remove: ["finished_at", "#e", "started_at"], names: ["#e": "error"])
+        try await move(
+            id, from: [.failed], to: .pending, set: [:], remove: ["finished_at", "#e", "started_at"], names: ["#e": "error"],
+            extraCondition: ("attribute_not_exists(purged_at)", [:], [:]))
     }
 
     /// Marks an ended job purged (its outputs and upload were deleted): it answers 410 from now on.

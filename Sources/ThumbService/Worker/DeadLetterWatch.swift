@@ -6,14 +6,17 @@ import Logging
 ///
 /// When workers die on a message (or lose it) `maxReceiveCount` times, SQS moves it to the dead-letter
 /// queue on its next receive, and no worker ever hears of it again: its record would stay
-/// `processing` forever. So each worker also looks at the dead-letter queue, every `interval` (10 s),
-/// without taking anything from it: ReceiveMessage with a visibility timeout of 0 leaves every message
-/// where it is, for `thumbctl dlq list` and `redrive`. A message naming a job record (`job_id`) whose
-/// record has not ended is recorded `failed` with `worker_lost` (or the code in its
-/// `thumbd.error_code` attribute, had a worker dead-lettered it but failed to record it). A job is
-/// thus `failed` within about `interval` plus one long poll of its message reaching the queue.
+/// `processing` forever. So each worker also looks through the dead-letter queue, a round every
+/// `interval` (10 s) without taking anything from it: it receives until two receives in a row bring
+/// nothing new (at most `maxReceivesPerRound`), each message hidden only `peekVisibility` (2 s), so a
+/// round gets past the first ten to the rest, and everything is back at once for `thumbctl dlq list`
+/// and `redrive`. A message naming a job record (`job_id`) whose record has not ended is recorded
+/// `failed` with `worker_lost` (or the code in its `thumbd.error_code` attribute, had a worker
+/// dead-lettered it but failed to record it). A job is thus `failed` within about `interval` plus one
+/// long poll of its message reaching the queue.
 ///
-/// Each message is looked at once per process (its id is remembered; at most `rememberedLimit`).
+/// A message is settled once per process (its id is remembered once its record was written or found
+/// ended; at most `rememberedLimit`); one whose record could not be written is tried again next round.
 /// Several workers doing this at once is harmless: the record moves by a conditional write.
 struct DeadLetterWatch: Sendable {
     let sqs: SQSClient
@@ -25,15 +28,26 @@ struct DeadLetterWatch: Sendable {
     var interval: Duration = .seconds(10)
 
     static let rememberedLimit = 100_000
+    static let maxReceivesPerRound = 50
+    static let peekVisibility = 2
 
     func run() async {
         var seen = Set<String>()
         while !Task.isCancelled {
             do {
-                let messages = try await sqs.receiveMessage(
-                    queueUrl: deadLetterURL, maxMessages: 10, waitSeconds: 20, visibilityTimeout: 0)
-                for message in messages where seen.insert(message.messageId).inserted {
-                    await settle(message)
+                var quiet = 0
+                var receives = 0
+                while quiet < 2, receives < Self.maxReceivesPerRound, !Task.isCancelled {
+                    // The round's first receive long-polls, so an empty queue costs one request per round.
+                    let messages = try await sqs.receiveMessage(
+                        queueUrl: deadLetterURL, maxMessages: 10, waitSeconds: receives == 0 ? 20 : 0,
+                        visibilityTimeout: Self.peekVisibility)
+                    receives += 1
+                    let fresh = messages.filter { !seen.contains($0.messageId) }
+                    quiet = fresh.isEmpty ? quiet + 1 : 0
+                    for message in fresh where await settle(message) {
+                        seen.insert(message.messageId)
+                    }
                 }
                 if seen.count > Self.rememberedLimit { seen.removeAll() }
             } catch {
@@ -45,8 +59,11 @@ struct DeadLetterWatch: Sendable {
     }
 
     /// Records the job of one dead-lettered message `failed` (if it names one that has not ended).
-    func settle(_ message: SQSMessage) async {
-        guard case .jobs(let jobs)? = try? parser.parse(message.body) else { return }
+    /// - Returns: whether the message is settled (nothing to do, written, or ended already); `false`
+    ///   when the table could not be written, to try again next round.
+    func settle(_ message: SQSMessage) async -> Bool {
+        guard case .jobs(let jobs)? = try? parser.parse(message.body) else { return true }
+        var settled = true
         for job in jobs {
             guard let id = job.recordId else { continue }
             let code = message.messageAttributes?["thumbd.error_code"]?.stringValue
@@ -64,7 +81,9 @@ struct DeadLetterWatch: Sendable {
                 // Ended already (dead-lettered by a worker, cancelled) or gone.
             } catch {
                 logger.warning("recording a dead-lettered job failed", metadata: ["job.id": "\(id)", "error": "\(error)"])
+                settled = false
             }
         }
+        return settled
     }
 }

@@ -15,7 +15,7 @@ struct JobRecordKeeper: Sendable {
     let now: @Sendable () -> Date
 
     /// Whether to run a job.
-    enum Admission: Sendable {
+    enum Admission: Sendable, Equatable {
         case run
         /// Nothing to do: the message is deleted (`reason` for the log line).
         case skip(reason: String)
@@ -42,6 +42,8 @@ struct JobRecordKeeper: Sendable {
 
     /// Records a finished run.
     /// - Returns: `false` when the job was cancelled (or removed) while it ran: its outputs are deleted.
+    ///   Also `false` when another delivery of the same message completed it first (SQS can deliver
+    ///   twice): both runs wrote the same bytes to the same keys, which stay.
     /// - Throws: `JobError` `jobs_table` (transient: the run is repeated, idempotently, and recorded then).
     func complete(_ job: Job, id: String, outcome: JobRunner.Outcome) async throws -> Bool {
         let format = job.format ?? settings.format
@@ -59,8 +61,8 @@ struct JobRecordKeeper: Sendable {
         do {
             try await store.complete(id, outputs: outputs, source: source, timingsMs: timings, at: now())
             return true
-        } catch is JobStore.Conflict {
-            await deleteOutputs(of: job)
+        } catch let conflict as JobStore.Conflict {
+            if conflict.current == nil || conflict.current?.status == .cancelled { await deleteOutputs(of: job) }
             return false
         } catch {
             throw JobError(.jobsTable, "recording job \(id) complete: \(error)", transient: true)

@@ -222,7 +222,7 @@ public final class Worker: Sendable {
                         }
                         let outcome = try await runWithDeadline(job)
                         if let records, let id = job.recordId, try await !records.complete(job, id: id, outcome: outcome) {
-                            logSkipped(message, job, reason: "job \(id) was cancelled while it ran; its outputs are deleted")
+                            logSkipped(message, job, reason: "job \(id) was cancelled, removed or completed by another delivery while it ran")
                             continue
                         }
                         runs.append(JobRun(job: job, outcome: outcome))
@@ -261,9 +261,13 @@ public final class Worker: Sendable {
     }
 
     /// Whether a failure ends the job for good (so its record becomes `failed`): a permanent one, or
-    /// a transient one on the last delivery the queue's redrive policy allows.
+    /// a transient one on the last delivery the queue's own redrive policy allows (SQS moves the
+    /// message to the dead-letter queue on its next receive). Without a redrive policy a transient
+    /// failure is retried for as long as the message lives, and the record stays `processing`.
     private func endsJob(_ error: JobError, message: SQSMessage) -> Bool {
-        !error.isTransient || message.receiveCount >= settings.maxReceiveCount
+        if !error.isTransient { return true }
+        guard let limit = queues.maxReceiveCount, queues.deadLetterURL != nil else { return false }
+        return message.receiveCount >= limit
     }
 
     private func logSkipped(_ message: SQSMessage, _ job: Job, reason: String) {
