@@ -74,7 +74,10 @@ struct DeadLetters: AsyncParsableCommand {
             var moved = 0
             var reopened = 0
             while true {
-                let messages = try await clients.sqs.receiveMessage(queueUrl: dlqURL, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 60)
+                // A 3 s long poll outlasts a worker's 2 s peek at the queue (DeadLetterWatch), so no
+                // message it is looking at is taken for an empty queue.
+                let messages = try await clients.sqs.receiveMessage(
+                    queueUrl: dlqURL, maxMessages: 10, waitSeconds: DeadLetterWatchTiming.longerThanPeek, visibilityTimeout: 60)
                 if messages.isEmpty { break }
                 // The record first: were the message sent first, a worker could take it while the
                 // record is still failed, and skip it as finished.
@@ -109,7 +112,8 @@ struct DeadLetters: AsyncParsableCommand {
         var seen: [String: SQSMessage] = [:]
         var quiet = 0
         while quiet < 2 {
-            let batch = try await sqs.receiveMessage(queueUrl: url, maxMessages: 10, waitSeconds: 1, visibilityTimeout: 30)
+            let batch = try await sqs.receiveMessage(
+                queueUrl: url, maxMessages: 10, waitSeconds: DeadLetterWatchTiming.longerThanPeek, visibilityTimeout: 30)
             let fresh = batch.filter { seen[$0.messageId] == nil }
             quiet = fresh.isEmpty ? quiet + 1 : 0
             for message in fresh { seen[message.messageId] = message }

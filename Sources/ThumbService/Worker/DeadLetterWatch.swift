@@ -29,7 +29,7 @@ struct DeadLetterWatch: Sendable {
 
     static let rememberedLimit = 100_000
     static let maxReceivesPerRound = 50
-    static let peekVisibility = 2
+    static let peekVisibility = DeadLetterWatchTiming.peekVisibility
 
     func run() async {
         var seen = Set<String>()
@@ -86,4 +86,11 @@ struct DeadLetterWatch: Sendable {
         }
         return settled
     }
+}
+
+/// How long a worker's look at the dead-letter queue hides a message, and the long poll the tools that
+/// read that queue (`thumbctl dlq list`, `redrive`) use so that it outlasts the hiding.
+public enum DeadLetterWatchTiming {
+    public static let peekVisibility = 2
+    public static let longerThanPeek = 3
 }
