@@ -234,30 +234,20 @@ public struct DynamoDBClient: Sendable {
         if !attributes.values.isEmpty { body["ExpressionAttributeValues"] = attributes.values.json }
     }
 
+    private var wire: JSONProtocol {
+        JSONProtocol(
+            client: client, endpoint: endpoint, service: "DynamoDB", signingName: "dynamodb", targetPrefix: "DynamoDB_20120810",
+            parseError: JSONErrorParser.parse)
+    }
+
     private func call<Output: Decodable>(
-        _ operation: String, _ body: [String: JSONValue], resource: String, as: Output.Type
+        _ operation: String, _ body: [String: JSONValue], resource: String, as type: Output.Type
     ) async throws -> Output {
-        let response = try await send(operation, body, resource: resource)
-        let data = response.body.isEmpty ? Data("{}".utf8) : response.body
-        do {
-            return try JSONDecoder().decode(Output.self, from: data)
-        } catch {
-            throw AWSServiceError(
-                service: "DynamoDB", operation: operation, status: response.status, code: "InvalidResponse",
-                message: "the response is not the JSON DynamoDB documents: \(error)",
-                requestId: response.headers["x-amzn-RequestId"], resource: resource)
-        }
+        try await wire.call(operation, body, resource: resource, as: type)
     }
 
     private func send(_ operation: String, _ body: [String: JSONValue], resource: String) async throws -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        headers.add(name: "X-Amz-Target", value: "DynamoDB_20120810.\(operation)")
-        let request = HTTPRequest(
-            method: "POST", endpoint: endpoint, path: endpoint.basePath.isEmpty ? "/" : endpoint.basePath + "/",
-            headers: headers, body: JSONValue.object(body).data(), timeout: 30)
-        let info = AWSClient.Operation(service: "DynamoDB", signingName: "dynamodb", name: operation, rules: .standard, resource: resource)
-        return try await client.send(request, operation: info, parseError: JSONErrorParser.parse)
+        try await wire.send(operation, body, resource: resource)
     }
 }
 

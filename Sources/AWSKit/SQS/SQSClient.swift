@@ -194,37 +194,19 @@ public struct SQSClient: Sendable {
             })
     }
 
+    private var wire: JSONProtocol {
+        JSONProtocol(
+            client: client, endpoint: endpoint, service: "SQS", signingName: "sqs", targetPrefix: "AmazonSQS",
+            parseError: SQSErrorParser.parse)
+    }
+
     private func callIgnoringOutput(_ operation: String, _ body: [String: JSONValue], resource: String?) async throws {
-        _ = try await send(operation, body, resource: resource, timeout: 30)
+        _ = try await wire.send(operation, body, resource: resource)
     }
 
     private func call<Output: Decodable>(
-        _ operation: String, _ body: [String: JSONValue], resource: String?, as: Output.Type, timeout: TimeInterval = 30
+        _ operation: String, _ body: [String: JSONValue], resource: String?, as type: Output.Type, timeout: TimeInterval = 30
     ) async throws -> Output {
-        let response = try await send(operation, body, resource: resource, timeout: timeout)
-        // An empty body (some emulators answer `{}` or nothing) decodes as an empty object.
-        let data = response.body.isEmpty ? Data("{}".utf8) : response.body
-        do {
-            return try JSONDecoder().decode(Output.self, from: data)
-        } catch {
-            throw AWSServiceError(
-                service: "SQS", operation: operation, status: response.status, code: "InvalidResponse",
-                message: "the response is not the JSON SQS documents: \(error)", requestId: response.headers["x-amzn-RequestId"],
-                resource: resource)
-        }
-    }
-
-    private func send(_ operation: String, _ body: [String: JSONValue], resource: String?, timeout: TimeInterval) async throws
-        -> HTTPResponse
-    {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        headers.add(name: "X-Amz-Target", value: "AmazonSQS.\(operation)")
-        let request = HTTPRequest(
-            method: "POST", endpoint: endpoint, path: endpoint.basePath.isEmpty ? "/" : endpoint.basePath + "/",
-            headers: headers, body: JSONValue.object(body).data(), timeout: timeout)
-        let operationInfo = AWSClient.Operation(
-            service: "SQS", signingName: "sqs", name: operation, rules: .standard, resource: resource)
-        return try await client.send(request, operation: operationInfo, parseError: SQSErrorParser.parse)
+        try await wire.call(operation, body, resource: resource, as: type, timeout: timeout)
     }
 }
