@@ -37,6 +37,9 @@ struct LiveAPITests {
         #expect(document["status"] as? String == "complete")
         #expect((document["outputs"] as? [[String: Any]])?.first?["width"] as? Int == 64)
         #expect(service.api?.json.contains { $0["msg"] == "request" && $0["http.status"] == "202" } == true, "an access log line")
+        #expect(
+            service.api?.json.contains { $0["level"] == "warning" && $0["msg"]?.contains("authentication is off") == true } == true,
+            "THUMBD_API_AUTH=none says so at start")
 
         worker.signal(SIGTERM)
         #expect(await worker.wait() == 0)

@@ -37,6 +37,24 @@ public struct JobStore: Sendable {
         try await dynamo.getItem(table: table, key: Self.key(id), consistentRead: true).map(JobRecord.init(item:))
     }
 
+    /// The statuses of up to 100 records in one consistent BatchGetItem (only the key and status are
+    /// read: a status poll decodes a few bytes per job, not the whole record); ids with no record are
+    /// left out.
+    /// - Throws: `AWSServiceError`, `DynamoDBLimitViolation` (over 100 ids).
+    public func statuses(_ ids: [String]) async throws -> [String: JobStatus] {
+        let items = try await dynamo.batchGetItem(
+            table: table, keys: ids.map(Self.key), consistentRead: true, projection: "#pk, #s",
+            names: ["#pk": JobsTable.partitionKey, "#s": "status"])
+        var statuses: [String: JobStatus] = [:]
+        for item in items {
+            guard let key = item[JobsTable.partitionKey]?.string, key.hasPrefix("job#"),
+                let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:))
+            else { continue }
+            statuses[String(key.dropFirst("job#".count))] = status
+        }
+        return statuses
+    }
+
     /// Up to 100 whole records in one consistent BatchGetItem; ids with no record are left out.
     /// - Throws: `AWSServiceError`, `CorruptRecord`, `DynamoDBLimitViolation` (over 100 ids).
     public func records(_ ids: [String]) async throws -> [String: JobRecord] {
