@@ -120,3 +120,15 @@ public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throw
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// Polls `condition` every `interval` for up to `seconds` (wall clock); whether it came to hold.
+public func eventually(
+    _ seconds: Double, every interval: Duration = .milliseconds(200), _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

@@ -131,7 +131,7 @@ struct LiveAPITests {
         let during = try await service.curl(["-X", "DELETE", service.base + lateLocation])
         #expect(during.status == 200 && LiveService.json(during.body)["status"] as? String == "cancelled")
         worker.signal(SIGCONT)
-        let skipped = await ServiceWait.until(30) { worker.json.contains { $0["msg"] == "skipped" && $0["job.id"] == lateID } }
+        let skipped = await eventually(30, every: .milliseconds(100)) { worker.json.contains { $0["msg"] == "skipped" && $0["job.id"] == lateID } }
         #expect(skipped, "thumbd never logged the cancelled run: \(worker.lines.suffix(5))")
         worker.signal(SIGTERM)
         #expect(await worker.wait() == 0)

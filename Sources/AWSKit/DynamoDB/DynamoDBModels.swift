@@ -64,12 +64,6 @@ public struct ExpressionAttributes: Sendable, Equatable {
 
     public static let none = ExpressionAttributes()
 
-    /// Both sets together (for an update expression with a condition).
-    public func merging(_ other: ExpressionAttributes) -> ExpressionAttributes {
-        ExpressionAttributes(
-            names: names.merging(other.names) { first, _ in first },
-            values: values.merging(other.values) { first, _ in first })
-    }
 }
 
 /// One page of a Query: the items, and the key to start the next page from (`nil` on the last).

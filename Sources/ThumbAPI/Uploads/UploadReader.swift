@@ -47,8 +47,8 @@ enum UploadReader {
         let state = PartState()
         parser.onHeader = { name, value in
             guard name.lowercased() == "content-disposition" else { return }
-            state.name = dispositionParameter("name", in: value)
-            state.filename = dispositionParameter("filename", in: value)
+            state.name = parameter("name", in: value)
+            state.filename = parameter("filename", in: value)
         }
         parser.onBody = { buffer in
             guard state.failure == nil else { return }
@@ -124,12 +124,8 @@ enum UploadReader {
         return value
     }
 
-    /// A parameter of a Content-Disposition header (`form-data; name="image"; filename="a.jpg"`).
-    static func dispositionParameter(_ name: String, in header: String) -> String? {
-        parameter(name, in: header)
-    }
-
-    /// `name=value` or `name="value"` among `;`-separated parameters (RFC 9110 section 5.6.6).
+    /// `name=value` or `name="value"` among `;`-separated parameters (RFC 9110 section 5.6.6): a
+    /// Content-Type's `boundary`, a Content-Disposition's `name` and `filename`.
     static func parameter(_ name: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -182,15 +182,3 @@ struct LiveService: @unchecked Sendable {
         }
     }
 }
-
-enum ServiceWait {
-    /// Polls `condition` every 100 ms for up to `seconds`.
-    static func until(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-}

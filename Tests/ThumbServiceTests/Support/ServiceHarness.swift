@@ -100,14 +100,9 @@ struct ServiceFixture {
         return try Daemon(Binaries.folder.appendingPathComponent("thumbd").path, arguments, environment: env)
     }
 
-    /// Polls `condition` every 200 ms for up to `seconds`.
+    /// Polls `condition` every 200 ms for up to `seconds` (TestSupport's `eventually`).
     static func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        return try await condition()
+        try await TestSupport.eventually(seconds, condition)
     }
 }
 
