@@ -7,11 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/moto.sh
-cleanup() {
-    for pid in ${worker_pid:-} ${api_pid:-}; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-    thumbd_stop_started
-}
-trap cleanup EXIT
+trap thumbd_stop_started EXIT
 
 bin=$(swift build --show-bin-path)
 work=$(mktemp -d)
@@ -24,9 +20,9 @@ export THUMBD_QUEUE=contract THUMBD_JOBS_TABLE=contract-jobs THUMBD_UPLOAD_BUCKE
 "$bin/thumbctl" setup >/dev/null
 port=$(thumbd_free_port)
 THUMBD_API_LISTEN="127.0.0.1:$port" "$bin/thumbd-api" >"$work/api.log" 2>&1 &
-api_pid=$!
+thumbd_track $!
 "$bin/thumbd" >"$work/thumbd.log" 2>&1 &
-worker_pid=$!
+thumbd_track $!
 key=$("$bin/thumbctl" api-key create --owner contract | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 

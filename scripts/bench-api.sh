@@ -21,12 +21,7 @@ while [ $# -gt 0 ]; do
 done
 source scripts/lib/deps.sh
 source scripts/lib/moto.sh
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
-    thumbd_stop_started
-}
-trap cleanup EXIT
+trap thumbd_stop_started EXIT
 thumbd_install_deps
 echo "==> swift build -c release"
 swift build -c release >/dev/null
@@ -50,7 +45,8 @@ peak_rss_mb() { awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$1/status"; }
 wait_port() { for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done; }
 
 "$bin/thumbd" >"$work/thumbd.log" 2>&1 &
-pids+=($!)
+thumbd_pid=$!
+thumbd_track $thumbd_pid
 
 # run_tier NAME PID PORT: the clients against one web tier; prints its line.
 run_tier() {
@@ -71,7 +67,7 @@ echo "==> $clients clients at once, one photo each with Prefer: wait=60 (thumbd 
 api_port=$(thumbd_free_port)
 THUMBD_API_LISTEN="127.0.0.1:$api_port" "$bin/thumbd-api" >"$work/api.log" 2>&1 &
 api_pid=$!
-pids+=($api_pid)
+thumbd_track $api_pid
 wait_port "$api_port"
 run_tier thumbd-api "$api_pid" "$api_port"
 kill -TERM "$api_pid"; wait "$api_pid" 2>/dev/null || true
@@ -80,7 +76,7 @@ ref_port=$(thumbd_free_port)
 python3 scripts/lib/reference_web_tier.py "$ref_port" "$MOTO_URL" "$queue_url" "$THUMBD_UPLOAD_BUCKET" "$THUMBD_OUTPUT_BUCKET" \
     >"$work/reference.log" 2>&1 &
 ref_pid=$!
-pids+=($ref_pid)
+thumbd_track $ref_pid
 wait_port "$ref_port"
 run_tier "reference (Flask, boto3)" "$ref_pid" "$ref_port"
 echo "thumbd-api CPU per request / reference's: $(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.3f}x')" \
@@ -95,11 +91,11 @@ rng = np.random.default_rng(1)
 Image.fromarray(rng.integers(0, 256, (3500, 3600, 3), dtype=np.uint8), "RGB").save(sys.argv[1], quality=100, subsampling=0)
 PY
 echo "    the photo: $(du -m "$work/big.jpg" | cut -f1) MB"
-kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true   # thumbd: only the web tier is measured here
+kill -TERM "$thumbd_pid"; wait "$thumbd_pid" 2>/dev/null || true   # thumbd: only the web tier is measured here
 api_port=$(thumbd_free_port)
 THUMBD_API_LISTEN="127.0.0.1:$api_port" "$bin/thumbd-api" >"$work/api-big.log" 2>&1 &
 api_pid=$!
-pids+=($api_pid)
+thumbd_track $api_pid
 wait_port "$api_port"
 rss_before=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$api_pid/status")
 result=$(python3 scripts/lib/bench_api_client.py "http://127.0.0.1:$api_port/" "$work/big.jpg" 20 "$MOTO_URL" "$THUMBD_OUTPUT_BUCKET" - --no-wait)

@@ -8,11 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 source scripts/lib/moto.sh
-cleanup() {
-    for pid in ${api_pid:-} ${thumbd_pid:-}; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-    thumbd_stop_started
-}
-trap cleanup EXIT
+trap thumbd_stop_started EXIT
 
 thumbd_install_deps
 echo "==> swift build -c release"
@@ -46,7 +42,7 @@ PY
 
 echo "==> thumbd (log: $work/thumbd.log)"
 "$bin/thumbd" >"$work/thumbd.log" 2>&1 &
-thumbd_pid=$!
+thumbd_track $!
 
 echo "==> thumb-submit, the assignment's five jobs"
 jobs=("canyon 400 400" "dancing 300 600" "owl 150 100" "skyline 1000 400" "street 51 49")
@@ -87,7 +83,7 @@ echo
 echo "==> the web path: thumbd-api (THUMBD_API_AUTH=none, log: $work/api.log)"
 port=$(thumbd_free_port)
 THUMBD_API_AUTH=none THUMBD_API_LISTEN="127.0.0.1:$port" "$bin/thumbd-api" >"$work/api.log" 2>&1 &
-api_pid=$!
+thumbd_track $!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 echo "\$ curl -i -X POST -F \"image=@owl.jpg\" http://127.0.0.1:$port/"
 curl -s -i -X POST -F "image=@$work/photos/owl.jpg" "http://127.0.0.1:$port/" | tee "$work/post.txt" | sed -n '1p;/^Location/Ip'

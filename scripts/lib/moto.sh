@@ -6,12 +6,19 @@
 
 THUMBD_STARTED_PIDS=()
 
+# thumbd_track PID: stop this process too with thumbd_stop_started (the scripts' daemons: thumbd,
+# thumbd-api, the reference web tier).
+thumbd_track() {
+    THUMBD_STARTED_PIDS+=("$1")
+}
+
+# Stops what was started, the last first (the daemons before the moto_server they talk to): SIGTERM,
+# then waits for each.
 thumbd_stop_started() {
-    local pid
-    for pid in "${THUMBD_STARTED_PIDS[@]}"; do
+    local index pid
+    for ((index = ${#THUMBD_STARTED_PIDS[@]} - 1; index >= 0; index--)); do
+        pid=${THUMBD_STARTED_PIDS[$index]}
         kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${THUMBD_STARTED_PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
     THUMBD_STARTED_PIDS=()

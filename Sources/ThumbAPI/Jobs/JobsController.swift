@@ -109,7 +109,7 @@ struct JobsController: Sendable {
                 guard let existing = try await waitForRecord(earlier) else {
                     throw Problem(.unavailable, "the first request with this Idempotency-Key is still being accepted; retry shortly")
                 }
-                var response = try await respond(existing, status: .ok, request: request, context: context)
+                var response = try await respond(existing, status: .ok)
                 response.headers[.location] = "/v1/jobs/\(existing.id)"
                 response.headers[.idempotentReplayed] = "true"
                 return response
@@ -134,7 +134,7 @@ struct JobsController: Sendable {
                 if finished.status.isFinal { status = .created }
             }
         }
-        var response = try await respond(record, status: status, request: request, context: context)
+        var response = try await respond(record, status: status)
         response.headers[.location] = "/v1/jobs/\(id)"
         if let applied { response.headers[.preferenceApplied] = "wait=\(applied)" }
         return response
@@ -214,7 +214,7 @@ struct JobsController: Sendable {
                 record = changed
             }
         }
-        return try await respond(record, status: .ok, request: request, context: context)
+        return try await respond(record, status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: APIContext) async throws -> Response {
@@ -279,7 +279,7 @@ struct JobsController: Sendable {
             guard conflict.current?.purgedAt != nil else { throw conflict }
             throw Problem(.expired, "job \(record.id) has been purged")
         }
-        return try await respond(record, status: .ok, request: request, context: context)
+        return try await respond(record, status: .ok)
     }
 
     /// Deletes every thumbnail under the job's prefix in the output bucket (those a failed or cancelled
@@ -342,7 +342,7 @@ struct JobsController: Sendable {
 
     // MARK: Answers
 
-    private func respond(_ record: JobRecord, status: HTTPResponse.Status, request: Request, context: APIContext) async throws -> Response {
+    private func respond(_ record: JobRecord, status: HTTPResponse.Status) async throws -> Response {
         Self.json(try await renderer.document(record), status: status)
     }
 
