@@ -200,7 +200,7 @@ public struct SigV4Signer: Sendable {
         var order: [String] = []
         var values: [String: [String]] = [:]
         for field in headers {
-            let name = field.name.lowercased().trimmingCharacters(in: .whitespaces)
+            let name = trimAll(field.name.lowercased())
             guard !unsignedHeaderNames.contains(name) else { continue }
             if values[name] == nil { order.append(name) }
             values[name, default: []].append(trimAll(field.value))
