@@ -26,8 +26,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Start and graceful stop of thumbd-api's services on SIGTERM (the server, the waiters).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // Streaming multipart/form-data parsing (RFC 7578): uploads are parsed part by part as they arrive.
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         // The Prometheus registry and text format behind thumbd-api's GET /metrics.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -94,7 +92,6 @@ let package = Package(
                 "ThumbService", "AWSKit", "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

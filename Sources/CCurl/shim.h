@@ -41,6 +41,12 @@ static inline CURLcode ccurl_setopt_xferinfo(CURL *handle, ccurl_xferinfo_callba
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
 }
 
+typedef int (*ccurl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+
+static inline CURLcode ccurl_setopt_seek(CURL *handle, ccurl_seek_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
+}
+
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -83,6 +83,33 @@ struct S3IntegrationTests {
         try await s3.deleteBucket(bucket)
     }
 
+    @Test("a file body is bytes 0..<length of the descriptor, whatever its offset, signed by the given SHA-256; a file shorter than its length fails")
+    func fileBody() async throws {
+        let bucket = Moto.uniqueName("file")
+        try await s3.createBucket(bucket)
+        let body = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(Moto.uniqueName("body")).path
+        #expect(FileManager.default.createFile(atPath: path, contents: body + Data("not sent".utf8)))
+        let descriptor = open(path, O_RDONLY)
+        defer {
+            close(descriptor)
+            unlink(path)
+        }
+        #expect(lseek(descriptor, 1234, SEEK_SET) == 1234)
+        try await s3.putObject(bucket: bucket, key: "file.bin", file: descriptor, length: body.count, sha256: Hashing.sha256(body))
+        #expect(try await s3.getObject(bucket: bucket, key: "file.bin").body == body)
+        #expect(lseek(descriptor, 0, SEEK_CUR) == 1234, "the descriptor's offset is not moved")
+
+        // (moto does not check the payload hash against the body, as S3 does: no mismatch test here.)
+        let short = await #expect(throws: HTTPError.self) {
+            try await s3.putObject(
+                bucket: bucket, key: "short.bin", file: descriptor, length: body.count + 100, sha256: Hashing.sha256(body))
+        }
+        #expect(short?.kind == .invalidRequest)
+        _ = try await s3.deleteObjects(bucket: bucket, keys: ["file.bin"])
+        try await s3.deleteBucket(bucket)
+    }
+
     @Test("a missing bucket is NoSuchBucket")
     func missingBucket() async throws {
         let error = await #expect(throws: AWSServiceError.self) {

@@ -164,16 +164,29 @@ struct CreateJobTests {
         #expect(try await harness.messages().isEmpty)
     }
 
-    @Test("a spool refuses writes past its cap, hashes what it took, and its file is gone once it is released")
+    @Test("a spool refuses writes past its cap and hashes what it took; its file has no name, and is emptied and reused once released")
     func spoolLifetime() throws {
-        var spool: UploadSpool? = try UploadSpool(limit: 10)
-        let path = spool!.path
-        #expect(FileManager.default.fileExists(atPath: path))
+        let files = SpoolFiles(keep: 1)
+        var spool: UploadSpool? = try UploadSpool(limit: 10, files: files)
+        let descriptor = spool!.descriptor
         try spool!.write(ByteBuffer(string: "hello"))
         #expect(throws: Problem.self) { try spool!.write(ByteBuffer(string: "and more")) }
         #expect(Hashing.hex(try spool!.finish()) == Hashing.sha256Hex("hello"))
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "hello", "what was taken reached the file")
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let count = pread(descriptor, &bytes, bytes.count, 0)
+        #expect(String(decoding: bytes.prefix(max(count, 0)), as: UTF8.self) == "hello", "what was taken reached the file")
+        var status = stat()
+        #expect(fstat(descriptor, &status) == 0 && status.st_nlink == 0, "unlinked from the start: nothing to leak")
+
         spool = nil
-        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(files.idleCount == 1)
+        #expect(fstat(descriptor, &status) == 0 && status.st_size == 0, "emptied for the next upload")
+        var reused: UploadSpool? = try UploadSpool(limit: 10, files: files)
+        var fresh: UploadSpool? = try UploadSpool(limit: 10, files: files)
+        #expect(reused!.descriptor == descriptor)
+        #expect(fresh!.descriptor != descriptor)
+        reused = nil
+        fresh = nil
+        #expect(files.idleCount == 1, "no more idle files kept than asked")
     }
 }

@@ -97,21 +97,18 @@ final class CurlEasy {
                     set(ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer))
                 }
 
-                // A file body: curl's default read function freads from READDATA as it sends.
-                var file: UnsafeMutablePointer<FILE>?
-                defer { if let file { fclose(file) } }
-                if let bodyFile = request.bodyFile {
-                    guard let opened = fopen(bodyFile.path, "rb") else {
-                        throw HTTPError(kind: .invalidRequest, message: "cannot open \(bodyFile.path): errno \(errno)", target: target)
-                    }
-                    file = opened
-                }
-
+                // A file body: read with pread as curl sends it, from offset 0 on each attempt (and
+                // again if curl rewinds to resend on a fresh connection).
+                let fileBody = request.bodyFile.map { FileBody(descriptor: $0.descriptor, length: $0.length) }
                 switch request.method {
-                case _ where file != nil:
+                case _ where fileBody != nil:
+                    let reader = Unmanaged.passUnretained(fileBody!).toOpaque()
                     set(ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1))
-                    set(ccurl_setopt_pointer(handle, CURLOPT_READDATA, UnsafeMutableRawPointer(file!)))
-                    set(ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.bodyFile!.length)))
+                    set(ccurl_setopt_callback(handle, CURLOPT_READFUNCTION, curlReadFile))
+                    set(ccurl_setopt_pointer(handle, CURLOPT_READDATA, reader))
+                    set(ccurl_setopt_seek(handle, curlSeekFile))
+                    set(ccurl_setopt_pointer(handle, CURLOPT_SEEKDATA, reader))
+                    set(ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(fileBody!.length)))
                     set(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
                 case "GET":
                     set(ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1))
@@ -131,7 +128,10 @@ final class CurlEasy {
                 }
 
                 errorBuffer[0] = 0
-                let result = curl_easy_perform(handle)
+                let result = withExtendedLifetime(fileBody) { curl_easy_perform(handle) }
+                if let failure = fileBody?.failure {
+                    throw HTTPError(kind: .invalidRequest, message: "the body file could not be read (errno \(failure))", target: target)
+                }
                 if result != CURLE_OK {
                     throw HTTPError(kind: kind(of: result, sink: sink), message: describe(result), target: target)
                 }
@@ -237,4 +237,49 @@ private let curlProgress: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     // Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
     return sink.cancellation?.isCancelled == true ? 1 : 0
+}
+
+/// A request body read from a file as curl sends it: bytes `0..<length` of `descriptor`, by `pread`.
+final class FileBody {
+    let descriptor: Int32
+    let length: Int
+    var offset = 0
+    /// The `errno` of a failed read (the transfer is aborted).
+    var failure: Int32?
+
+    init(descriptor: Int32, length: Int) {
+        self.descriptor = descriptor
+        self.length = length
+    }
+
+    /// Fills `buffer` with the next bytes; 0 at the end.
+    func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int? {
+        let wanted = min(capacity, length - offset)
+        guard wanted > 0 else { return 0 }
+        while true {
+            let count = pread(descriptor, buffer, wanted, off_t(offset))
+            if count < 0 && errno == EINTR { continue }
+            // A file shorter than it was said to be is an error too: curl would wait for the rest.
+            guard count > 0 else {
+                failure = count < 0 ? errno : EIO
+                return nil
+            }
+            offset += count
+            return count
+        }
+    }
+}
+
+private let curlReadFile: ccurl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return Int(CURL_READFUNC_ABORT) }
+    let body = Unmanaged<FileBody>.fromOpaque(userdata).takeUnretainedValue()
+    return body.read(into: pointer, capacity: size * count) ?? Int(CURL_READFUNC_ABORT)
+}
+
+private let curlSeekFile: ccurl_seek_callback = { userdata, offset, origin in
+    guard let userdata, origin == SEEK_SET, offset >= 0 else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    let body = Unmanaged<FileBody>.fromOpaque(userdata).takeUnretainedValue()
+    guard Int(offset) <= body.length else { return Int32(CURL_SEEKFUNC_FAIL) }
+    body.offset = Int(offset)
+    return Int32(CURL_SEEKFUNC_OK)
 }

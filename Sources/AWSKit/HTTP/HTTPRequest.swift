@@ -11,9 +11,11 @@ public struct HTTPRequest: Sendable {
     public var query: String
     public var headers: HTTPHeaders
     public var body: Data
-    /// A file sent as the body instead of `body`, read as it is sent (never loaded whole): its path
-    /// and length in bytes. Each attempt reads it from the start.
-    public var bodyFile: (path: String, length: Int)?
+    /// A file sent as the body instead of `body`, read as it is sent (never loaded whole): bytes
+    /// `0..<length` of an open descriptor, read with `pread(2)`, so the descriptor's own offset is
+    /// neither used nor moved. Each attempt reads it from the start; the caller keeps it open until
+    /// the request is done.
+    public var bodyFile: (descriptor: Int32, length: Int)?
     /// Overall time limit for this request, connection and body included.
     public var timeout: TimeInterval
     /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`.

@@ -106,21 +106,22 @@ public struct S3Client: Sendable {
 
     // MARK: Objects
 
-    /// Uploads a file without reading it into memory: curl reads it as it sends. `sha256` (the
-    /// file's SHA-256, computed as it was written) is the signed payload hash, which S3 checks
-    /// against what arrives (`XAmzContentSHA256Mismatch` otherwise).
+    /// Uploads bytes `0..<length` of an open file without reading it into memory: curl reads it
+    /// (`pread`) as it sends, and the descriptor's offset is left alone. `sha256` (the bytes'
+    /// SHA-256, computed as they were written) is the signed payload hash, which S3 checks against
+    /// what arrives (`XAmzContentSHA256Mismatch` otherwise).
     /// - Returns: the new object's ETag.
-    /// - Throws: `AWSServiceError`, `HTTPError` (the file cannot be opened: `invalidRequest`).
+    /// - Throws: `AWSServiceError`, `HTTPError` (`invalidRequest` when the file cannot be read).
     @discardableResult
     public func putObject(
-        bucket: String, key: String, file path: String, length: Int, sha256: [UInt8], options: PutObjectOptions = PutObjectOptions(),
+        bucket: String, key: String, file descriptor: Int32, length: Int, sha256: [UInt8], options: PutObjectOptions = PutObjectOptions(),
         timeout: TimeInterval = 300
     ) async throws -> String? {
         var headers = options.headers
         headers.add(name: "Content-Type", value: options.contentType ?? "application/octet-stream")
         let (endpoint, urlPath) = addressing.locate(bucket: bucket, key: key)
         var request = HTTPRequest(method: "PUT", endpoint: endpoint, path: urlPath, headers: headers, timeout: timeout)
-        request.bodyFile = (path, length)
+        request.bodyFile = (descriptor, length)
         let operation = AWSClient.Operation(service: "S3", signingName: "s3", name: "PutObject", rules: .s3, resource: "s3://\(bucket)/\(key)")
         let response = try await client.send(
             request, operation: operation, payloadHash: Hashing.hex(sha256), parseError: S3ErrorParser.parse)

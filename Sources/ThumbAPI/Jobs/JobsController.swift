@@ -19,6 +19,7 @@ struct JobsController: Sendable {
     let queueURL: String
     let renderer: JobDocumentRenderer
     let waiter: JobWaiter
+    let spoolFiles: SpoolFiles
     let metrics: APIMetrics
     let logger: Logger
     let now: @Sendable () -> Date
@@ -70,19 +71,20 @@ struct JobsController: Sendable {
             }
             record = newRecord(id: id, owner: owner, source: .init(bucket: parsed.bucket, key: parsed.key), options: parsed.options, context: context)
             fingerprint = Self.fingerprint(["json", parsed.bucket, parsed.key, Self.describe(parsed.options)])
-        case "multipart/form-data", "application/octet-stream", _ where mediaType.hasPrefix("image/"):
+        case _ where mediaType == "multipart/form-data" || mediaType == "application/octet-stream" || mediaType.hasPrefix("image/"):
             metrics.uploadsInProgress.increment()
             defer { metrics.uploadsInProgress.decrement() }
             let received =
                 mediaType == "multipart/form-data"
                 ? try await UploadReader.readMultipart(
-                    request.body, contentType: contentType, limit: api.maxUploadBytes, slack: Self.multipartSlack, metrics: metrics)
-                : try await UploadReader.readRaw(request.body, limit: api.maxUploadBytes, metrics: metrics)
+                    request.body, contentType: contentType, limit: api.maxUploadBytes, slack: Self.multipartSlack, files: spoolFiles,
+                    metrics: metrics)
+                : try await UploadReader.readRaw(request.body, limit: api.maxUploadBytes, files: spoolFiles, metrics: metrics)
             upload = received
             let digest = try received.spool.finish()
             context.observation.set("upload.bytes", String(received.spool.length))
             let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings)
-            let probed = try ImageProbe.probe(path: received.spool.path, length: received.spool.length, limits: settings.limits)
+            let probed = try ImageProbe.probe(descriptor: received.spool.descriptor, length: received.spool.length, limits: settings.limits)
             let key = "\(id)/\(Self.safeName(received.filename)).\(probed.format == .png ? "png" : "jpg")"
             record = newRecord(
                 id: id, owner: owner,
@@ -148,7 +150,7 @@ struct JobsController: Sendable {
         if let upload {
             do {
                 try await clients.s3.putObject(
-                    bucket: record.source.bucket, key: record.source.key, file: upload.spool.path, length: upload.spool.length,
+                    bucket: record.source.bucket, key: record.source.key, file: upload.spool.descriptor, length: upload.spool.length,
                     sha256: try upload.spool.finish(),
                     options: PutObjectOptions(
                         contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": record.id]))

@@ -43,7 +43,8 @@ public struct APIServer: Sendable {
             settings: settings, api: api, clients: clients, store: store,
             idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queueURL: queueURL,
             renderer: JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead),
-            waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown), metrics: metrics,
+            waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown),
+            spoolFiles: SpoolFiles(), metrics: metrics,
             logger: logger, now: now)
         let auth = AuthMiddleware(
             mode: api.auth, keys: APIKeyStore(dynamo: clients.dynamo, table: api.jobsTable),

@@ -4,7 +4,7 @@ import ThumbService
 
 /// Reads an upload's header with the Imaging module before anything is enqueued: the format (sniffed
 /// from the bytes, never the name or Content-Type), the dimensions, and the limits thumbd applies.
-/// The file is memory-mapped, so only the pages holding the header are read.
+/// The spool file is memory-mapped, so only the pages holding the header are read.
 enum ImageProbe {
     struct Result: Sendable {
         let format: ImageFormat
@@ -15,17 +15,15 @@ enum ImageProbe {
 
     /// - Throws: `JobError` with the imaging code: `empty`, `unsupported_format` (not an image, or
     ///   one thumbd does not read), `corrupt`, `truncated`, `too_large` (over `THUMBD_MAX_MEGAPIXELS`).
-    static func probe(path: String, length: Int, limits: ImagingLimits) throws -> Result {
+    static func probe(descriptor: Int32, length: Int, limits: ImagingLimits) throws -> Result {
         guard length > 0 else { throw JobError(.empty, "the upload is empty") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw JobError(.internal, "the spooled upload cannot be read: \(error)", transient: true)
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
+            throw JobError(.internal, "the spooled upload cannot be read (errno \(errno))", transient: true)
         }
+        defer { munmap(mapped, length) }
         let header: ImageHeader
         do {
-            header = try data.withUnsafeBytes { try ImageDecoder.probe($0.bindMemory(to: UInt8.self)) }
+            header = try ImageDecoder.probe(UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: length))
         } catch let error as ImagingError {
             throw JobError.fromImaging(error)
         }

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import MultipartKit
 import NIOCore
 import ThumbService
 
@@ -23,8 +22,8 @@ enum UploadReader {
 
     /// Spools a raw image body.
     /// - Throws: `Problem` `upload_too_large`, `unavailable`.
-    static func readRaw(_ body: RequestBody, limit: Int, metrics: APIMetrics) async throws -> Upload {
-        let spool = try UploadSpool(limit: limit)
+    static func readRaw(_ body: RequestBody, limit: Int, files: SpoolFiles, metrics: APIMetrics) async throws -> Upload {
+        let spool = try UploadSpool(limit: limit, files: files)
         for try await buffer in body {
             metrics.bytesReceived.increment(by: Int64(buffer.readableBytes))
             try spool.write(buffer)
@@ -36,49 +35,54 @@ enum UploadReader {
     /// bytes), and the whole body may be at most `limit + slack` (fields, framing, parts without a name).
     /// - Throws: `Problem` `bad_request` (no boundary, malformed, no `image` part, too many or too
     ///   long fields), `upload_too_large`, `unavailable`.
-    static func readMultipart(_ body: RequestBody, contentType: String, limit: Int, slack: Int, metrics: APIMetrics) async throws
+    static func readMultipart(
+        _ body: RequestBody, contentType: String, limit: Int, slack: Int, files: SpoolFiles, metrics: APIMetrics
+    ) async throws
         -> Upload
     {
         guard let boundary = boundary(in: contentType) else {
             throw Problem(.badRequest, "multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046)")
         }
-        let parser = MultipartParser(boundary: boundary)
-        let spool = try UploadSpool(limit: limit)
-        let state = PartState()
-        parser.onHeader = { name, value in
-            guard name.lowercased() == "content-disposition" else { return }
-            state.name = parameter("name", in: value)
-            state.filename = parameter("filename", in: value)
-        }
-        parser.onBody = { buffer in
-            guard state.failure == nil else { return }
-            if state.name == "image" {
-                state.sawImage = true
-                do { try spool.write(buffer) } catch { state.failure = error }
-            } else if let name = state.name, state.filename != nil {
-                state.failure = Problem(
-                    .badRequest, "the file part is named \"\(name.prefix(40))\": send the image as the part named image (-F image=@photo.jpg)")
-            } else if let name = state.name {
-                state.text.writeBuffer(&buffer)
-                if state.text.readableBytes > maxFieldBytes {
-                    state.failure = Problem(.badRequest, "the form field \"\(name.prefix(40))\" is over \(maxFieldBytes) bytes")
+        var parser = MultipartParser(boundary: boundary)
+        let spool = try UploadSpool(limit: limit, files: files)
+        var part: (name: String?, filename: String?) = (nil, nil)
+        var text = ByteBuffer()
+        var fields: [String: String] = [:]
+        var sawImage = false
+        var imageFilename: String?
+
+        func handle(_ event: MultipartParser.Event) throws {
+            switch event {
+            case .part(let headers):
+                let disposition = headers.first { $0.name.lowercased() == "content-disposition" }?.value
+                part = (disposition.flatMap { parameter("name", in: $0) }, disposition.flatMap { parameter("filename", in: $0) })
+                if part.name == "image" {
+                    guard !sawImage else { throw Problem(.badRequest, "more than one part is named image: send one image per job") }
+                    sawImage = true
+                    imageFilename = part.filename
+                } else if let name = part.name, part.filename != nil {
+                    throw Problem(
+                        .badRequest, "the file part is named \"\(name.prefix(40))\": send the image as the part named image (-F image=@photo.jpg)")
                 }
+            case .body(let piece):
+                if part.name == "image" {
+                    try spool.write(piece)
+                } else if let name = part.name {
+                    text.writeImmutableBuffer(piece)
+                    if text.readableBytes > maxFieldBytes {
+                        throw Problem(.badRequest, "the form field \"\(name.prefix(40))\" is over \(maxFieldBytes) bytes")
+                    }
+                }
+            case .partEnd:
+                if let name = part.name, name != "image" {
+                    fields[name] = String(buffer: text)
+                    if fields.count > maxFields { throw Problem(.badRequest, "more than \(maxFields) form fields") }
+                }
+                part = (nil, nil)
+                text.clear()
             }
         }
-        parser.onPartComplete = {
-            defer { state.reset() }
-            guard state.failure == nil else { return }
-            if state.name == "image" {
-                state.sawImage = true
-                state.imageFilename = state.filename
-                return
-            }
-            guard let name = state.name else { return }
-            state.fields[name] = String(buffer: state.text)
-            if state.fields.count > maxFields {
-                state.failure = Problem(.badRequest, "more than \(maxFields) form fields")
-            }
-        }
+
         var total = 0
         do {
             for try await buffer in body {
@@ -87,35 +91,16 @@ enum UploadReader {
                 guard total <= limit + slack else {
                     throw Problem(.uploadTooLarge, "the body is over \((limit + slack) >> 20) MB, the most this service accepts")
                 }
-                try parser.execute(buffer)
-                if let failure = state.failure { throw failure }
+                try parser.feed(buffer, handle)
             }
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            throw Problem(.badRequest, "the multipart/form-data body is malformed")
+            try parser.finish()
+        } catch let malformed as MultipartParser.Malformed {
+            throw Problem(.badRequest, "the multipart/form-data body is malformed: \(malformed.reason)")
         }
-        guard state.sawImage else {
+        guard sawImage else {
             throw Problem(.badRequest, "no part named \"image\": send the file as -F image=@photo.jpg")
         }
-        return Upload(spool: spool, fields: state.fields, filename: state.imageFilename)
-    }
-
-    /// The parser's state between callbacks (one task drives it).
-    private final class PartState {
-        var name: String?
-        var filename: String?
-        var text = ByteBuffer()
-        var fields: [String: String] = [:]
-        var sawImage = false
-        var imageFilename: String?
-        var failure: (any Error)?
-
-        func reset() {
-            name = nil
-            filename = nil
-            text.clear()
-        }
+        return Upload(spool: spool, fields: fields, filename: imageFilename)
     }
 
     /// The `boundary` parameter of a `multipart/form-data` Content-Type (quoted or not).

@@ -4,34 +4,30 @@ import NIOCore
 
 /// An upload on its way: written to a temporary file as it arrives (never held whole in memory),
 /// hashed (SHA-256, the payload hash S3 checks when it is stored) and counted against the cap.
-/// Writes go through a `bufferSize` buffer: a multipart parser hands over small pieces (it flushes at
-/// every byte that might start a boundary), and one write(2) per piece cost more than the parsing.
-/// The file is removed when the spool is released.
+/// Writes go through a `bufferSize` buffer, so small pieces (a form field, the tail of a parser's
+/// chunk) do not cost a write(2) each. The file goes back to `files` when the spool is released.
 final class UploadSpool {
-    let path: String
     let limit: Int
+    /// The spool file, readable with `pread` from offset 0 once `finish` returned.
+    let descriptor: Int32
     private(set) var length = 0
-    private var descriptor: Int32
+    private let files: SpoolFiles
     private let hash = SHA256Stream()
     private var digest: [UInt8]?
     private var pending: [UInt8] = []
+    private var flushed = 0
 
     static let bufferSize = 128 << 10
 
-    /// - Throws: `Problem` `unavailable` when no temporary file can be made.
-    init(limit: Int, directory: String = NSTemporaryDirectory()) throws {
+    /// - Throws: `Problem` `unavailable` when no temporary file can be had.
+    init(limit: Int, files: SpoolFiles) throws {
         self.limit = limit
-        var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast())
-            + Array("thumbd-upload-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Problem(.unavailable, "no temporary file for the upload (errno \(errno))") }
-        descriptor = fd
-        path = String(cString: template)
+        self.files = files
+        descriptor = try files.take()
     }
 
     deinit {
-        if descriptor >= 0 { close(descriptor) }
-        unlink(path)
+        files.release(descriptor)
     }
 
     /// Appends `buffer`.
@@ -42,36 +38,41 @@ final class UploadSpool {
         guard length <= limit else {
             throw Problem(.uploadTooLarge, "the upload is over \(limit >> 20) MB, the most this service accepts")
         }
-        buffer.withUnsafeReadableBytes { bytes in
+        try buffer.withUnsafeReadableBytes { bytes in
             hash.update(bytes)
-            pending.append(contentsOf: bytes)
+            if pending.isEmpty && bytes.count >= Self.bufferSize {
+                try write(bytes)
+            } else {
+                pending.append(contentsOf: bytes)
+                if pending.count >= Self.bufferSize { try flush() }
+            }
         }
-        if pending.count >= Self.bufferSize { try flush() }
     }
 
     private func flush() throws {
-        try pending.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Problem(.unavailable, "the upload could not be spooled to disk (errno \(errno))")
-                }
-                offset += written
-            }
-        }
+        try pending.withUnsafeBytes { try write($0) }
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Writes what is buffered and closes the file; the SHA-256 of everything written.
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = pwrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset, off_t(flushed))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Problem(.unavailable, "the upload could not be spooled to disk (errno \(errno))")
+            }
+            offset += written
+            flushed += written
+        }
+    }
+
+    /// Writes what is buffered; the SHA-256 of everything written.
     /// - Throws: `Problem` `unavailable` when the disk refuses the last write.
     func finish() throws -> [UInt8] {
         if let digest { return digest }
         try flush()
         pending = []
-        close(descriptor)
-        descriptor = -1
         let result = hash.finish()
         digest = result
         return result
