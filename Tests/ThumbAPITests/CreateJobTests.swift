@@ -139,6 +139,24 @@ struct CreateJobTests {
             #expect(response.json["status"] as? Int == Int(item.status.code))
             #expect((response.json["title"] as? String)?.isEmpty == false && (response.json["detail"] as? String)?.isEmpty == false)
         }
+        // Framing the parser refuses: two image parts (one job is one image), and a body that stops
+        // before its closing boundary.
+        let owl = try Bodies.photo("owl.jpg")
+        let single = Bodies.multipart(image: owl)
+        let boundary = String(single.contentType.split(separator: "=").last!)
+        var twice = Data(buffer: single.body).dropLast("--\(boundary)--\r\n".utf8.count)
+        twice += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"b.jpg\"\r\n\r\n".utf8) + owl
+        twice += Data("\r\n--\(boundary)--\r\n".utf8)
+        let unfinished = Data(buffer: single.body).dropLast("--\(boundary)--\r\n".utf8.count)
+        for (body, detail) in [(Data(twice), "more than one part is named image"), (Data(unfinished), "ends before its closing boundary")] {
+            let response = try await harness.test { client in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post, headers: [.contentType: single.contentType, .authorization: "Bearer \(key)"],
+                    body: ByteBuffer(bytes: body))
+            }
+            #expect(response.status == .badRequest && response.code == "bad_request")
+            #expect((response.json["detail"] as? String)?.contains(detail) == true, "\(response.json)")
+        }
         #expect(try await harness.keys(in: harness.uploads).isEmpty)
         #expect(try await harness.messages().isEmpty)
     }

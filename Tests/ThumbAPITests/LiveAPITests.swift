@@ -50,7 +50,7 @@ struct LiveAPITests {
         #expect(await service.api?.wait() == 0)
     }
 
-    @Test("with keys: 401 without one; another owner's job 404; 413 with nothing stored; 415 for a text file; idempotent replay; 410 after the TTL")
+    @Test("with keys: 401 without one; another owner's job 404; 413 with nothing stored; 415 for a text file; a body cut short 400; idempotent replay; 410 after the TTL")
     func refusalsLive() async throws {
         var service = try await LiveService(["THUMBD_API_MAX_UPLOAD_MB": "1", "THUMBD_JOB_TTL": "2"])
         try await service.startAPI()
@@ -83,6 +83,23 @@ struct LiveAPITests {
             "\(service.base)/v1/jobs",
         ])
         #expect(text.status == 415 && LiveService.json(text.body)["code"] as? String == "unsupported_format")
+        // A body cut short (the client gives up): Hummingbird's 400 and a closed connection, no 500.
+        let cut = try runProcess("/usr/bin/env", [
+            "python3", "-c",
+            """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b"POST /v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + sys.argv[2].encode()
+                      + b"\\r\\nContent-Type: multipart/form-data; boundary=b\\r\\nContent-Length: 100000\\r\\n\\r\\n"
+                      + b"--b\\r\\nContent-Disposition: form-data; name=image\\r\\n\\r\\n" + b"\\xff" * 1000)
+            s.shutdown(socket.SHUT_WR)
+            print(s.recv(100).split(b"\\r\\n")[0].decode() or "closed")
+            """,
+            String(service.port), alice,
+        ]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(cut == "HTTP/1.1 400 Bad Request" || cut == "closed", "\(cut)")
+        #expect(service.api?.json.contains { $0["msg"] == "unexpected error" } == false, "\(service.api?.lines.suffix(3) ?? [])")
+
         let stored = try await Moto.clients.s3.listObjectsV2(bucket: service.uploads).objects.map(\.key)
         #expect(stored.count == 1, "only the one accepted upload: \(stored)")
 

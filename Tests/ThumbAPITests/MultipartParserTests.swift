@@ -143,6 +143,27 @@ struct MultipartParserTests {
         }
     }
 
+    @Test("a part of nothing but CRs, 50 MB of it in 64 KB chunks: the parser's memory stays at about two chunks")
+    func boundedMemory() throws {
+        var parser = MultipartParser(boundary: "b")
+        var received = 0
+        try parser.feed(ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\n"), { _ in })
+        let chunk = ByteBuffer(repeating: 0x0D, count: 64 << 10)
+        var largest = 0
+        for _ in 0..<800 {
+            try parser.feed(chunk) { event in
+                if case .body(let bytes) = event { received += bytes.readableBytes }
+            }
+            largest = max(largest, parser.bufferCapacity)
+        }
+        try parser.feed(ByteBuffer(string: "\r\n--b--"), { event in
+            if case .body(let bytes) = event { received += bytes.readableBytes }
+        })
+        try parser.finish()
+        #expect(received == 800 << 16, "every CR is body")
+        #expect(largest <= 256 << 10, "held \(largest) bytes")
+    }
+
     @Test("a body made by urllib3's encoder (the one requests uses), with a UTF-8 file name and binary data")
     func urllib3Body() throws {
         let script = """

@@ -149,6 +149,7 @@ struct JobsController: Sendable {
     private func accept(_ record: JobRecord, upload: UploadReader.Upload?, context: APIContext) async throws {
         if let upload {
             do {
+                // The spool (and so its descriptor) lives as long as `upload`, which outlives this call.
                 try await clients.s3.putObject(
                     bucket: record.source.bucket, key: record.source.key, file: upload.spool.descriptor, length: upload.spool.length,
                     sha256: try upload.spool.finish(),

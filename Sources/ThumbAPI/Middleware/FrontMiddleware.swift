@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import ThumbService
 
 /// The outermost middleware: gives each request its id (`X-Request-Id`, the client's when it is a
@@ -20,6 +21,10 @@ struct FrontMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPParserError {
+            // The request stream itself is broken (a body cut short, bad chunking): Hummingbird
+            // answers 400 and closes the connection, which no response of ours could do.
+            throw error
         } catch {
             response = try Self.problem(for: error, logger: logger, requestID: context.requestID).response(from: request, context: context)
         }

@@ -3,10 +3,11 @@ import NIOCore
 
 /// A streaming parser of a multipart body (RFC 2046 section 5.1.1, the framing
 /// `multipart/form-data` uses, RFC 7578): bytes go in as they arrive, in chunks of any size, and
-/// come out as events. A part's body is handed over as slices of the chunks it arrived in (no copy,
-/// no per-byte work: the scan jumps from one CR to the next with `memchr`), holding back only a tail
-/// that might be the start of the next delimiter. Memory is bounded by one chunk plus
-/// `maxHeaderBytes`, whatever the body.
+/// come out as events. A part's body is handed over as slices of the buffers it arrived in (no
+/// per-byte work: the scan jumps from one CR to the next with `memchr`; a chunk is copied only to
+/// join it to a tail held back from the one before), holding back only a tail that might be the
+/// start of the next delimiter. Memory is bounded by about two chunks plus `maxHeaderBytes`,
+/// whatever the body: bytes already handed over are discarded after every chunk.
 ///
 /// The grammar it reads (RFC 2046): a preamble (ignored), then `CRLF "--" boundary`, optional
 /// spaces and tabs, and CRLF; each part is header lines, an empty line, and the body up to the next
@@ -41,6 +42,9 @@ struct MultipartParser {
     private let delimiter: [UInt8]
     private var buffer = ByteBuffer(string: "\r\n")  // so a body that opens with the delimiter matches it
     private var state = State.preamble
+    /// How many bytes of the header section in `buffer` are known to hold no CRLF CRLF (so bytes
+    /// trickling in are not rescanned from the start each time).
+    private var headerScanned = 0
 
     /// - Parameter boundary: the Content-Type's `boundary` parameter (1 to 70 characters, RFC 2046).
     init(boundary: String) {
@@ -57,8 +61,17 @@ struct MultipartParser {
             buffer.writeBuffer(&chunk)
         }
         while try step(handle) {}
-        if buffer.readableBytes == 0 { buffer = ByteBuffer() }  // let go of the chunk's storage
+        // ByteBuffer keeps the bytes it has read until told otherwise: without this, a tail held
+        // back after every chunk (a body of CRs) would keep the whole body.
+        if buffer.readableBytes == 0 {
+            buffer = ByteBuffer()
+        } else {
+            buffer.discardReadBytes()
+        }
     }
+
+    /// The bytes of storage the parser holds (for tests of its memory bound).
+    var bufferCapacity: Int { buffer.capacity }
 
     /// Checks that the body ended where it may: after the closing delimiter.
     /// - Throws: `Malformed` when it ended inside the preamble, a part or a delimiter.
@@ -105,6 +118,7 @@ struct MultipartParser {
             guard let headers = try readHeaderSection() else { return false }
             try handle(.part(headers: headers))
             state = .body
+            headerScanned = 0
             return true
         case .epilogue:
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
@@ -142,16 +156,20 @@ struct MultipartParser {
             buffer.moveReaderIndex(forwardBy: 2)
             return []
         }
+        let start = headerScanned
         let end = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 4 else { return nil }
-            return (0...(bytes.count - 4)).first { index in
+            guard bytes.count >= 4, start <= bytes.count - 4 else { return nil }
+            return (start...(bytes.count - 4)).first { index in
                 bytes[index] == 0x0D && bytes[index + 1] == 0x0A && bytes[index + 2] == 0x0D && bytes[index + 3] == 0x0A
             }
         }
         guard let end else {
-            if buffer.readableBytes > Self.maxHeaderBytes {
+            // The terminator may have begun in the last 3 bytes: the section is at least this long.
+            let known = buffer.readableBytes - 3
+            if known > Self.maxHeaderBytes {
                 throw Malformed(reason: "a part's headers are over \(Self.maxHeaderBytes >> 10) KB")
             }
+            headerScanned = max(0, known)
             return nil
         }
         guard end <= Self.maxHeaderBytes else {

@@ -21,7 +21,7 @@ enum UploadReader {
     static let maxFieldBytes = 4096
 
     /// Spools a raw image body.
-    /// - Throws: `Problem` `upload_too_large`, `unavailable`.
+    /// - Throws: `Problem` `upload_too_large`, `unavailable`; the body stream's own errors as they are.
     static func readRaw(_ body: RequestBody, limit: Int, files: SpoolFiles, metrics: APIMetrics) async throws -> Upload {
         let spool = try UploadSpool(limit: limit, files: files)
         for try await buffer in body {
@@ -33,8 +33,9 @@ enum UploadReader {
 
     /// Parses a `multipart/form-data` body; the part named `image` is spooled (at most `limit`
     /// bytes), and the whole body may be at most `limit + slack` (fields, framing, parts without a name).
-    /// - Throws: `Problem` `bad_request` (no boundary, malformed, no `image` part, too many or too
-    ///   long fields), `upload_too_large`, `unavailable`.
+    /// - Throws: `Problem` `bad_request` (no boundary, malformed, no `image` part or more than one,
+    ///   a file part under another name, too many or too long fields), `upload_too_large`,
+    ///   `unavailable`; the body stream's own errors (`HTTPParserError`) as they are.
     static func readMultipart(
         _ body: RequestBody, contentType: String, limit: Int, slack: Int, files: SpoolFiles, metrics: APIMetrics
     ) async throws
