@@ -87,7 +87,7 @@ struct Setup: AsyncParsableCommand {
 /// `thumbctl teardown`: deletes what setup made; a bucket with objects only with --force.
 struct Teardown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete the queue, the dead-letter queue, the output bucket, and the jobs table and upload bucket when set.")
+        abstract: "Delete the queue (unwatching the buckets thumbctl watch connected to it), the dead-letter queue, the output bucket, and the jobs table and upload bucket when set.")
 
     @OptionGroup var options: ServiceOptions
     @Option(help: "The output bucket to delete (THUMBD_OUTPUT_BUCKET).") var outputBucket: String?
@@ -121,6 +121,18 @@ struct Teardown: AsyncParsableCommand {
             target.name != ServiceClients.queueName(dlq)
         {
             print("kept dead-letter queue \(target.name) (not made by thumbctl setup)")
+        }
+        // A notification entry for a deleted queue would make S3 refuse every later change to that
+        // bucket's notifications (it checks each destination): what thumbctl watch added goes first.
+        if try await existingQueueURL(queue, clients) != nil {
+            let watch = try await BucketWatch(settings: settings, clients: clients)
+            for watched in try await watch.watched() {
+                do {
+                    for line in try await watch.unwatch(bucket: watched.bucket) { print(line) }
+                } catch {
+                    print("s3://\(watched.bucket) could not be unwatched: \(error)")
+                }
+            }
         }
         for name in [queue, dlq] {
             if let url = try await existingQueueURL(name, clients) {

@@ -6,12 +6,13 @@ import ThumbService
 
 /// `thumbctl status`: how many messages wait, are in work and are delayed, in the queue and its DLQ.
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show visible, in-flight and delayed messages of the queue and its DLQ.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show visible, in-flight and delayed messages of the queue and its DLQ, and the buckets watched.")
 
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let (_, clients, queues) = try await options.loadWithQueues()
+        let (settings, clients, queues) = try await options.loadWithQueues()
         func row(_ cells: [String]) -> String {
             let widths = [6, 9, 10, 8]
             return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
@@ -32,6 +33,26 @@ struct Status: AsyncParsableCommand {
                 attributes["ApproximateNumberOfMessagesDelayed"] ?? "?", url + found,
             ]))
         }
+        await printWatched(settings: settings, clients: clients)
+    }
+}
+
+/// The buckets `thumbctl watch` connected, with their filters (after the queues' table).
+private func printWatched(settings: Settings, clients: ServiceClients) async {
+    do {
+        let watched = try await BucketWatch(settings: settings, clients: clients).watched()
+        print(watched.isEmpty ? "watched buckets: none (thumbctl watch BUCKET)" : "watched buckets:")
+        for entry in watched {
+            if let error = entry.error {
+                print("  s3://\(entry.bucket)  (its notification configuration cannot be read: \(error))")
+            } else if entry.configurations.isEmpty {
+                print("  s3://\(entry.bucket)  (the policy allows it, but the bucket has no entry of ours: run thumbctl watch again)")
+            } else {
+                print("  s3://\(entry.bucket)  " + entry.configurations.map(BucketWatch.describe).joined(separator: ", "))
+            }
+        }
+    } catch {
+        print("watched buckets: unknown (\(error))")
     }
 }
 

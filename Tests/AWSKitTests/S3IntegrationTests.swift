@@ -227,3 +227,64 @@ struct S3AwkwardKeyTests {
         #expect(page.objects.map(\.key) == [key])
     }
 }
+
+/// A bucket's notification configuration: read, one queue entry replaced, written back; every other
+/// entry (SNS, Lambda, other queues, EventBridge) exactly as it was.
+@Suite("S3 bucket notifications")
+struct S3BucketNotificationTests {
+    static let document = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+          <TopicConfiguration><Id>their-topic</Id><Topic>arn:aws:sns:us-east-1:123456789012:t</Topic><Event>s3:ObjectRemoved:*</Event></TopicConfiguration>
+          <QueueConfiguration><Id>their-queue</Id><Queue>arn:aws:sqs:us-east-1:123456789012:other</Queue><Event>s3:ObjectCreated:Put</Event>
+            <Filter><S3Key><FilterRule><Name>Prefix</Name><Value>docs/ &amp; more</Value></FilterRule></S3Key></Filter></QueueConfiguration>
+          <QueueConfiguration><Id>thumbd-jobs</Id><Queue>arn:aws:sqs:us-east-1:123456789012:jobs</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration>
+          <CloudFunctionConfiguration><Id>their-lambda</Id><CloudFunction>arn:aws:lambda:us-east-1:123456789012:function:f</CloudFunction><Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration>
+          <EventBridgeConfiguration></EventBridgeConfiguration>
+        </NotificationConfiguration>
+        """
+
+    @Test("replacing our queue entry keeps the others element for element, in order")
+    func editKeepsOthers() throws {
+        let tree = try #require(XMLTree.parse(Data(Self.document.utf8)))
+        var notification = S3BucketNotification(elements: tree.children)
+        #expect(notification.queueConfigurations.map(\.id) == ["their-queue", "thumbd-jobs"])
+        #expect(notification.queueConfigurations.first?.prefix == "docs/ & more", "filter rule names compare without case")
+        let removed = notification.removeQueueConfigurations { $0.id.hasPrefix("thumbd-") }
+        #expect(removed.map(\.id) == ["thumbd-jobs"])
+        let ours = S3BucketNotification.QueueConfiguration(
+            id: "thumbd-jobs", queueArn: "arn:aws:sqs:us-east-1:123456789012:jobs", events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+            prefix: "photos/", suffix: ".jpg")
+        notification.add(ours)
+        let written = try #require(XMLTree.parse(Data(notification.xml.utf8)))
+        #expect(written.name == "NotificationConfiguration" && written.attributes["xmlns"] == "http://s3.amazonaws.com/doc/2006-03-01/")
+        #expect(written.children.map(\.name) == [
+            "TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration", "EventBridgeConfiguration", "QueueConfiguration",
+        ])
+        let others = tree.children.filter { $0["Id"] != "thumbd-jobs" }
+        #expect(zip(written.children.prefix(4), others).allSatisfy { $0.xml == $1.xml }, "the others written back as read")
+        #expect(S3BucketNotification(elements: written.children).queueConfigurations.last == ours)
+    }
+
+    @Test("moto: the configuration written is the one read back, with another queue's entry beside ours")
+    func roundTrip() async throws {
+        let s3 = Moto.s3()
+        let sqs = Moto.sqs()
+        let bucket = Moto.uniqueName("notify")
+        try await s3.createBucket(bucket)
+        #expect(try await s3.getBucketNotification(bucket).elements.isEmpty)
+        var arns: [String] = []
+        for name in ["a", "b"] {
+            let url = try await sqs.createQueue(name: Moto.uniqueName(name))
+            arns.append(try #require(try await sqs.getQueueAttributes(queueUrl: url, names: ["QueueArn"])["QueueArn"]))
+        }
+        var notification = S3BucketNotification()
+        notification.add(.init(id: "theirs", queueArn: arns[0], events: ["s3:ObjectCreated:Put"], prefix: "docs/"))
+        notification.add(.init(id: "thumbd-x", queueArn: arns[1], events: ["s3:ObjectCreated:*"], prefix: "photos/", suffix: ".jpg"))
+        try await s3.putBucketNotification(bucket, notification)
+        let read = try await s3.getBucketNotification(bucket).queueConfigurations
+        #expect(read.map(\.id).sorted() == ["theirs", "thumbd-x"])
+        #expect(read.first { $0.id == "thumbd-x" } == notification.queueConfigurations.last)
+        try await s3.deleteBucket(bucket)
+    }
+}

@@ -90,7 +90,7 @@ struct DeploymentTests {
             "--capabilities", "CAPABILITY_IAM", "--parameters",
             "ParameterKey=QueueName,ParameterValue=jobs-\(id)", "ParameterKey=OutputBucketName,ParameterValue=out-\(id)",
             "ParameterKey=CodeBucketName,ParameterValue=code-\(id)", "ParameterKey=SourceObjectArns,ParameterValue=arn:aws:s3:::photos-\(id)/*",
-            "ParameterKey=SubnetIds,ParameterValue=\(subnet)",
+            "ParameterKey=SubnetIds,ParameterValue=\(subnet)", "ParameterKey=WatchedBuckets,ParameterValue=watched-\(id)\\,other-\(id)",
         ])
         let stacks = json(try aws(["cloudformation", "describe-stacks", "--stack-name", "thumbd-\(id)"])) as? [String: Any]
         let stack = try #require((stacks?["Stacks"] as? [[String: Any]])?.first)
@@ -120,6 +120,10 @@ struct DeploymentTests {
         }
         #expect(!policy.contains("\"*\""), "no wildcard resource")
         #expect(policy.contains("arn:aws:s3:::photos-\(id)/*"))
+        #expect(policy.contains("s3:DeleteObject"), "removals delete thumbnails")
+        // Each watched bucket's objects may be read. (moto's CloudFormation has no AWS::SQS::QueuePolicy:
+        // the queue's statement is checked by cfn-lint only.)
+        #expect(policy.contains("arn:aws:s3:::watched-\(id)/*") && policy.contains("arn:aws:s3:::other-\(id)/*"), "\(policy)")
     }
 }
 

@@ -44,7 +44,7 @@ struct JobMessageParserTests {
         #expect(job.quality == 70 && job.id == "job-7")
     }
 
-    @Test("S3 event notifications: form-encoded keys, default sizes, test events, other events")
+    @Test("S3 event notifications: form-encoded keys, default sizes, removals, test events, other events")
     func s3Events() throws {
         let event = #"""
             {"Records": [
@@ -54,11 +54,57 @@ struct JobMessageParserTests {
             ]}
             """#
         let parsed = try jobs(event)
-        #expect(parsed.map(\.key) == ["holiday 2024/über alles.jpg", "big.png"])
+        #expect(parsed.map(\.key) == ["holiday 2024/über alles.jpg", "gone.jpg", "big.png"])
+        #expect(parsed.map(\.removal) == [false, true, false])
         #expect(parsed.allSatisfy { $0.sizes == parser.defaultSizes && $0.fromS3Event })
         #expect(try parser.parse(#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2024-01-01T00:00:00Z","Bucket":"photos"}"#) == .ignore(reason: "s3:TestEvent"))
-        let removedOnly = #"{"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "photos"}, "object": {"key": "gone.jpg"}}}]}"#
-        if case .ignore = try parser.parse(removedOnly) {} else { Issue.record("a delete event is ignored") }
+        let restored = #"{"Records": [{"eventName": "ObjectRestore:Completed", "s3": {"bucket": {"name": "photos"}, "object": {"key": "cold.jpg"}}}]}"#
+        if case .ignore = try parser.parse(restored) {} else { Issue.record("an event that neither creates nor removes is ignored") }
+    }
+
+    /// A key with a space, a plus and a non-ASCII letter, as each format carries it.
+    static let awkwardKey = "photos/a b+c ü.jpg"
+
+    @Test("the same awkward key in S3's own format (form-encoded) and EventBridge's (as it is), created and deleted")
+    func awkwardKeyInBothFormats() throws {
+        let encoded = Self.awkwardKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/._-")))!
+            .replacingOccurrences(of: "%20", with: "+")
+        #expect(encoded == "photos/a+b%2Bc+%C3%BC.jpg", "quote_plus, as S3 (and moto) encode it")
+        for (name, removal) in [("ObjectCreated:Put", false), ("ObjectRemoved:Delete", true)] {
+            let s3 = #"{"Records":[{"eventName":"\#(name)","s3":{"bucket":{"name":"photos"},"object":{"key":"\#(encoded)"}}}]}"#
+            #expect(try jobs(s3).map { [$0.key, "\($0.removal)"] } == [[Self.awkwardKey, "\(removal)"]])
+        }
+        for (detailType, removal) in [("Object Created", false), ("Object Deleted", true)] {
+            // The shape EventBridge delivers (and moto sends): the key is not encoded.
+            let eventBridge = """
+                {"version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103", "detail-type": "\(detailType)", "source": "aws.s3",
+                 "account": "123456789012", "time": "2026-11-30T15:00:00Z", "region": "us-east-1", "resources": ["arn:aws:s3:::photos"],
+                 "detail": {"version": "0", "bucket": {"name": "photos"}, "object": {"key": "\(Self.awkwardKey)", "size": 5, "etag": "b1946ac9"},
+                            "request-id": "N4N7GDK58NMKJ12R", "requester": "123456789012", "reason": "PutObject"}}
+                """
+            let parsed = try jobs(eventBridge)
+            #expect(parsed.map(\.key) == [Self.awkwardKey] && parsed.allSatisfy { $0.removal == removal && $0.fromS3Event })
+            #expect(parsed.first?.sizes == parser.defaultSizes)
+        }
+        let restored = #"{"source": "aws.s3", "detail-type": "Object Restore Completed", "detail": {"bucket": {"name": "photos"}, "object": {"key": "a"}}}"#
+        #expect(try parser.parse(restored) == .ignore(reason: "EventBridge Object Restore Completed"))
+        #expect(code(#"{"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "photos"}}}"#) == "missing_field")
+    }
+
+    @Test("which filters the output template can produce keys for (a watch of the output bucket is refused on these)")
+    func templateOverlap() {
+        let template = Settings.defaultKeyTemplate  // {dir}{name}-{width}x{height}.{ext}
+        #expect(KeyTemplate.canProduce(template: template, prefix: "photos/", suffix: ".jpg"))
+        #expect(KeyTemplate.canProduce(template: template, prefix: "", suffix: ""))
+        #expect(KeyTemplate.canProduce(template: template, prefix: "photos/", suffix: "png"))
+        #expect(!KeyTemplate.canProduce(template: template, prefix: "photos/", suffix: ".txt"))
+        #expect(!KeyTemplate.canProduce(template: template, prefix: "", suffix: ".JPG"), "S3 filters are case-sensitive")
+        let thumbs = "thumbs/{name}-{width}x{height}.{ext}"
+        #expect(!KeyTemplate.canProduce(template: thumbs, prefix: "photos/", suffix: ".jpg"))
+        #expect(KeyTemplate.canProduce(template: thumbs, prefix: "thumbs/a", suffix: ".jpg"))
+        #expect(KeyTemplate.canProduce(template: thumbs, prefix: "th", suffix: ""))
+        #expect(!KeyTemplate.canProduce(template: "t/{key}.{mode}.{ext}", prefix: "t/", suffix: ".force.gif"))
+        #expect(KeyTemplate.canProduce(template: "t/{key}.{mode}.{ext}", prefix: "t/", suffix: ".fill.png"))
     }
 
     @Test("any format inside an SNS notification")

@@ -255,3 +255,26 @@ public func xmlEscape(_ text: String) -> String {
     }
     return out
 }
+
+extension XMLTree {
+    /// A new element (for documents AWSKit writes back, such as a bucket's notification configuration).
+    public convenience init(_ name: String, text: String = "", children: [XMLTree] = [], attributes: [String: String] = [:]) {
+        self.init(name: name, attributes: attributes, text: text, children: children)
+    }
+
+    /// The element written out as XML: attributes in name order, text escaped, children in order
+    /// (an element with children writes no text of its own, as the parser keeps none but whitespace).
+    public var xml: String {
+        var out = "<" + name
+        for (attribute, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            out += " \(attribute)=\"\(xmlEscape(value))\""
+        }
+        out += ">"
+        if children.isEmpty {
+            out += xmlEscape(text)
+        } else {
+            for child in children { out += child.xml }
+        }
+        return out + "</\(name)>"
+    }
+}

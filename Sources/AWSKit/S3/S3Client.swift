@@ -261,7 +261,7 @@ public struct S3Client: Sendable {
 
     // MARK: Wire
 
-    private func send(
+    func send(
         _ operation: String, _ method: String, bucket: String, key: String? = nil, query: String = "",
         headers extra: HTTPHeaders = [:], body: Data = Data(), contentType: String? = nil, contentMD5: Bool = false,
         maxResponseBytes: Int = 16 << 20, timeout: TimeInterval = 60
@@ -279,7 +279,7 @@ public struct S3Client: Sendable {
         return try await client.send(request, operation: operationInfo, parseError: S3ErrorParser.parse)
     }
 
-    private func parseXML(_ response: HTTPResponse, operation: String) throws -> XMLTree {
+    func parseXML(_ response: HTTPResponse, operation: String) throws -> XMLTree {
         guard let root = XMLTree.parse(response.body) else {
             throw AWSServiceError(
                 service: "S3", operation: operation, status: response.status, code: "InvalidResponse",

@@ -12,6 +12,9 @@ public struct Job: Sendable, Equatable {
     public var quality: Int?
     /// Came from an S3 event notification (the recursion guard applies to those).
     public var fromS3Event = false
+    /// The source was removed (an `ObjectRemoved` event, or EventBridge's `Object Deleted`): delete
+    /// the thumbnails its `sizes` made (the default sizes and format) instead of making them.
+    public var removal = false
     /// The job record this message runs (`job_id`; messages of thumbd-api), in `THUMBD_JOBS_TABLE`.
     public var recordId: String?
     /// The `X-Request-Id` of the API request behind the job (`request_id`), for the job log line.
@@ -56,8 +59,8 @@ extension Job {
 
 /// What one SQS message asks for.
 public enum JobMessage: Sendable, Equatable {
-    /// Thumbnail these (one message can hold several S3 event records).
+    /// Thumbnail these, or remove their thumbnails (one message can hold several S3 event records).
     case jobs([Job])
-    /// Nothing to do and nothing wrong (S3's `s3:TestEvent`, events that are not object creations).
+    /// Nothing to do and nothing wrong (S3's `s3:TestEvent`, events that neither create nor remove an object).
     case ignore(reason: String)
 }

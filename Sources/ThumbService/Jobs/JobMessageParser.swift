@@ -5,8 +5,11 @@ import Imaging
 /// 1. `{"bucket", "key", "width", "height"}`, the original assignment's;
 /// 2. `{"bucket", "key", "sizes": [{"width", "height", "mode"?}], "output_bucket"?, "output_key_template"?,
 ///    "format"?, "quality"?, "id"?, "job_id"?, "request_id"?}` (`job_id` names a job record of thumbd-api's);
-/// 3. S3 event notifications (`Records[]` with `ObjectCreated:*`; keys are form-URL-encoded);
-/// 4. any of these inside an SNS notification (`"Type": "Notification"`, `"Message"` a string).
+/// 3. S3 event notifications (`Records[]`; `ObjectCreated:*` makes thumbnails, `ObjectRemoved:*`
+///    removes them; keys are form-URL-encoded);
+/// 4. S3 events as EventBridge delivers them (`"source": "aws.s3"`, `"detail-type"` `Object Created`
+///    or `Object Deleted`, `detail.bucket.name`, `detail.object.key`; keys are NOT URL-encoded);
+/// 5. any of these inside an SNS notification (`"Type": "Notification"`, `"Message"` a string).
 /// Anything else is a `JobError` with a precise code, for the dead-letter queue.
 public struct JobMessageParser: Sendable {
     public var defaultSizes: [SizeRequest]
@@ -64,6 +67,9 @@ public struct JobMessageParser: Sendable {
         if let records = object["Records"] {
             return try parseS3Event(records)
         }
+        if object["source"] as? String == "aws.s3", let detailType = object["detail-type"] as? String {
+            return try parseEventBridge(detailType: detailType, detail: object["detail"])
+        }
         return .jobs([try parseJob(object)])
     }
 
@@ -77,7 +83,8 @@ public struct JobMessageParser: Sendable {
             guard let name = record["eventName"] as? String else {
                 throw JobError(.missingField, "an S3 event record has no eventName")
             }
-            guard name.hasPrefix("ObjectCreated:") else { continue }
+            let removal = name.hasPrefix("ObjectRemoved:")
+            guard name.hasPrefix("ObjectCreated:") || removal else { continue }
             guard let s3 = record["s3"] as? [String: Any], let bucket = (s3["bucket"] as? [String: Any])?["name"] as? String,
                 let rawKey = (s3["object"] as? [String: Any])?["key"] as? String
             else {
@@ -87,11 +94,30 @@ public struct JobMessageParser: Sendable {
             guard let key = rawKey.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
                 throw JobError(.invalidKey, "the event's key \"\(rawKey.prefix(80))\" is not percent-encoded UTF-8")
             }
-            var job = Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes)
-            job.fromS3Event = true
-            jobs.append(job)
+            jobs.append(try eventJob(bucket: bucket, key: key, removal: removal))
         }
-        return jobs.isEmpty ? .ignore(reason: "no ObjectCreated records") : .jobs(jobs)
+        return jobs.isEmpty ? .ignore(reason: "no ObjectCreated or ObjectRemoved records") : .jobs(jobs)
+    }
+
+    /// An S3 event as an EventBridge rule delivers it ("Amazon S3 Event Notifications with
+    /// EventBridge" in the S3 user guide): the key as it is, not URL-encoded.
+    private func parseEventBridge(detailType: String, detail: Any?) throws -> JobMessage {
+        let removal = detailType == "Object Deleted"
+        guard detailType == "Object Created" || removal else { return .ignore(reason: "EventBridge \(detailType.prefix(40))") }
+        guard let detail = detail as? [String: Any], let bucket = (detail["bucket"] as? [String: Any])?["name"] as? String,
+            let key = (detail["object"] as? [String: Any])?["key"] as? String
+        else {
+            throw JobError(.missingField, "an EventBridge S3 event has no detail.bucket.name or detail.object.key")
+        }
+        return .jobs([try eventJob(bucket: bucket, key: key, removal: removal)])
+    }
+
+    /// The job an S3 event asks for: the default sizes of the object, made or removed.
+    private func eventJob(bucket: String, key: String, removal: Bool) throws -> Job {
+        var job = Job(bucket: try Self.bucket(bucket), key: try Self.key(key), sizes: defaultSizes)
+        job.fromS3Event = true
+        job.removal = removal
+        return job
     }
 
     private func parseJob(_ object: [String: Any]) throws -> Job {

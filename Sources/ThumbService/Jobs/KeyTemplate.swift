@@ -42,6 +42,45 @@ public enum KeyTemplate {
         return output
     }
 
+    /// Whether `template` can render a key that starts with `prefix` and ends with `suffix` (an S3
+    /// notification filter), so that a watch of the output bucket would be sent our own thumbnails.
+    /// Conservative: `{dir}`, `{name}`, `{key}`, `{width}` and `{height}` may be any text; `{ext}`
+    /// and `{mode}` only their values. With one of those, the text before the first and after the
+    /// last must each be compatible with the filter (one a prefix, or suffix, of the other).
+    public static func canProduce(template: String, prefix: String, suffix: String) -> Bool {
+        enum Piece {
+            case text(String)
+            case anything
+        }
+        var expansions: [[Piece]] = [[]]
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let literal = Piece.text(String(rest[..<open]))
+            let values: [Piece]
+            switch rest[rest.index(after: open)..<close] {
+            case "ext": values = OutputFormat.allCases.map { .text($0.fileExtension) }
+            case "mode": values = ResizeMode.allCases.map { .text($0.rawValue) }
+            default: values = [.anything]
+            }
+            expansions = expansions.flatMap { pieces in values.map { pieces + [literal, $0] } }
+            rest = rest[rest.index(after: close)...]
+        }
+        return expansions.contains { pieces in
+            let pieces = pieces + [.text(String(rest))]
+            func text(_ slice: ArraySlice<Piece>) -> String {
+                slice.map { if case .text(let value) = $0 { value } else { "" } }.joined()
+            }
+            let isAnything = { (piece: Piece) -> Bool in if case .anything = piece { true } else { false } }
+            guard let first = pieces.firstIndex(where: isAnything), let last = pieces.lastIndex(where: isAnything) else {
+                let key = text(pieces[...])
+                return key.hasPrefix(prefix) && key.hasSuffix(suffix)
+            }
+            let lead = text(pieces[..<first])
+            let trail = text(pieces[(last + 1)...])
+            return (lead.hasPrefix(prefix) || prefix.hasPrefix(lead)) && (trail.hasSuffix(suffix) || suffix.hasSuffix(trail))
+        }
+    }
+
     /// Whether `key` looks like something `template` produces: the S3-event recursion guard (a
     /// thumbnail written into the watched bucket must not be thumbnailed again).
     public static func matchesOutput(_ key: String, template: String) -> Bool {

@@ -22,6 +22,8 @@ public struct JobRunner: Sendable {
     /// What a finished job produced and how long each stage took.
     public struct Outcome: Sendable {
         public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int)] = []
+        /// The thumbnails a removal deleted.
+        public var removed: [(bucket: String, key: String)] = []
         public var bytesIn = 0
         /// What the source turned out to be (format, upright size).
         public var source: SourceInfo?
@@ -31,6 +33,33 @@ public struct JobRunner: Sendable {
         public var resize: Duration = .zero
         public var encode: Duration = .zero
         public var upload: Duration = .zero
+    }
+
+    /// Deletes the thumbnails `job` would make (`Job.outputs`): what follows an `ObjectRemoved`
+    /// event. Idempotent: S3's DeleteObjects reports a key that is not there as deleted.
+    /// - Returns: the keys removed (in `outputs`, with zero sizes).
+    /// - Throws: `JobError` `upload_failed` (transient) when a delete is refused or cannot be sent.
+    public func removeOutputs(_ job: Job) async throws -> Outcome {
+        var outcome = Outcome()
+        let start = ContinuousClock.now
+        let outputs = job.outputs(settings: settings)
+        for bucket in Set(outputs.map(\.bucket)).sorted() {
+            let keys = outputs.filter { $0.bucket == bucket }.map(\.key)
+            do {
+                let result = try await s3.deleteObjects(bucket: bucket, keys: keys)
+                if let failure = result.errors.first {
+                    throw JobError(.uploadFailed, "removing s3://\(bucket)/\(failure.key) failed: \(failure.code)", transient: true)
+                }
+            } catch let error as JobError {
+                throw error
+            } catch {
+                let detail = (error as? AWSServiceError)?.description ?? "\(error)"
+                throw JobError(.uploadFailed, "removing the thumbnails in s3://\(bucket) failed: \(detail)", transient: true)
+            }
+            outcome.removed += keys.map { (bucket, $0) }
+        }
+        outcome.upload = start.duration(to: .now)
+        return outcome
     }
 
     /// Downloads, thumbnails and uploads one job; idempotent.

@@ -220,6 +220,10 @@ public final class Worker: Sendable {
                             logSkipped(message, job, reason: reason)
                             continue
                         }
+                        if job.removal {
+                            runs.append(JobRun(job: job, outcome: try await runner.removeOutputs(job)))
+                            continue
+                        }
                         let outcome = try await runWithDeadline(job)
                         if let records, let id = job.recordId, try await !records.complete(job, id: id, outcome: outcome) {
                             logSkipped(message, job, reason: "job \(id) was cancelled, removed or completed by another delivery while it ran")
@@ -366,7 +370,9 @@ public final class Worker: Sendable {
             metadata["error.code"] = "\(error.code.rawValue)"
             metadata["error.message"] = "\(error.message)"
         }
-        if let outcome = record.outcome {
+        if let outcome = record.outcome, record.job?.removal == true {
+            metadata["job.removed"] = "\(outcome.removed.map { "s3://\($0.bucket)/\($0.key)" }.joined(separator: ", "))"
+        } else if let outcome = record.outcome {
             metadata["job.outputs"] = "\(outcome.outputs.map { "s3://\($0.bucket)/\($0.key) \($0.width)x\($0.height)" }.joined(separator: ", "))"
             metadata["job.bytes_in"] = "\(outcome.bytesIn)"
             metadata["job.bytes_out"] = "\(outcome.bytesOut)"
