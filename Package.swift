@@ -94,6 +94,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The upload page, compiled into the binary (PackageResources.index_html...).
+            resources: [
+                .embedInCode("Page/index.html"), .embedInCode("Page/page.css"), .embedInCode("Page/page.js"),
+                .embedInCode("Page/favicon.svg"),
             ]),
         .executableTarget(
             name: "thumbd-api",

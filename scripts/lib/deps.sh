@@ -22,12 +22,15 @@ THUMBD_APT_PACKAGES=(
     icc-profiles-free      # the Adobe RGB ICC profile for colour-conversion fixtures
     libgs-common           # Ghostscript's default CMYK ICC profile for the CMYK-with-profile fixture
     systemd                # systemd-analyze verify for config/thumbd.service
+    chromium               # the upload page's tests run in a real browser, headless...
+    chromium-driver        # ...driven over WebDriver by selenium
 )
 
 # Versions the tests were written against: moto's server, Pillow and pypng are test peers (numpy makes
 # their sample photos), boto3 the interoperability peer, botocore the reference signer, cfn-lint and the
 # AWS CLI check and deploy deploy/thumbd.yaml, schemathesis checks thumbd-api against docs/openapi.yaml,
-# Flask serves the reference web tier of scripts/bench-api.sh.
+# Flask serves the reference web tier of scripts/bench-api.sh, selenium drives chromium through the
+# upload page's tests.
 THUMBD_PIP_PACKAGES=(
     "moto[server]==5.2.1"
     "boto3==1.43.11"
@@ -39,6 +42,7 @@ THUMBD_PIP_PACKAGES=(
     "numpy==2.4.6"
     "schemathesis==4.32.5"
     "Flask==3.1.3"
+    "selenium==4.51.0"
 )
 
 thumbd_install_deps() {
@@ -54,7 +58,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli, numpy, schemathesis" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli, numpy, schemathesis, selenium" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"

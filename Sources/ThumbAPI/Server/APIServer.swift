@@ -62,7 +62,14 @@ public struct APIServer: Sendable {
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        // `POST /` is the one-request upload of the original assignment (`curl -F image=@photo.jpg host/`).
+        let outputs = clients.s3.addressing.locate(bucket: api.outputBucket, key: "k").endpoint.origin
+        let uploads = clients.s3.addressing.locate(bucket: api.uploadBucket, key: "k").endpoint.origin
+        PageController(
+            auth: api.auth.rawValue, sizes: settings.sizes.map(\.description).joined(separator: ","), outputOrigin: outputs,
+            uploadOrigin: uploads
+        ).addRoutes(to: router)
+        // `GET /` is the upload page; `POST /` is the one-request upload of the original assignment
+        // (`curl -F image=@photo.jpg host/`).
         router.group("/").add(middleware: auth).post("/", use: controller.create)
         controller.addRoutes(to: router.group("/v1/jobs").add(middleware: auth))
         return router
