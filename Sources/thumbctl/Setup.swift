@@ -126,12 +126,18 @@ struct Teardown: AsyncParsableCommand {
         // bucket's notifications (it checks each destination): what thumbctl watch added goes first.
         if try await existingQueueURL(queue, clients) != nil {
             let watch = try await BucketWatch(settings: settings, clients: clients)
+            var failures: [String] = []
             for watched in try await watch.watched() {
                 do {
                     for line in try await watch.unwatch(bucket: watched.bucket) { print(line) }
                 } catch {
-                    print("s3://\(watched.bucket) could not be unwatched: \(error)")
+                    failures.append("s3://\(watched.bucket): \(error)")
                 }
+            }
+            guard failures.isEmpty else {
+                throw ValidationError(
+                    "not deleting the queue: these buckets still send to it and could not be unwatched: "
+                        + failures.joined(separator: "; ") + " (fix that and run teardown again, or thumbctl unwatch BUCKET)")
             }
         }
         for name in [queue, dlq] {

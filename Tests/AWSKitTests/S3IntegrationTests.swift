@@ -262,8 +262,24 @@ struct S3BucketNotificationTests {
             "TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration", "EventBridgeConfiguration", "QueueConfiguration",
         ])
         let others = tree.children.filter { $0["Id"] != "thumbd-jobs" }
-        #expect(zip(written.children.prefix(4), others).allSatisfy { $0.xml == $1.xml }, "the others written back as read")
+        func same(_ a: XMLTree, _ b: XMLTree) -> Bool {
+            a.name == b.name && a.attributes == b.attributes && a.text == b.text && a.children.count == b.children.count
+                && zip(a.children, b.children).allSatisfy { same($0, $1) }
+        }
+        #expect(zip(written.children.prefix(4), others).allSatisfy { same($0, $1) }, "the others written back as read, element for element")
         #expect(S3BucketNotification(elements: written.children).queueConfigurations.last == ours)
+    }
+
+    @Test("filter values go on the wire URL-encoded as S3 asks (a space is +, / kept) and read back as keys are spelled")
+    func filterEncoding() throws {
+        #expect(S3KeyFilter.encode("my photos/ü+1.jpg") == "my+photos/%C3%BC%2B1.jpg")
+        #expect(S3KeyFilter.decode("my+photos/%C3%BC%2B1.jpg") == "my photos/ü+1.jpg")
+        var notification = S3BucketNotification()
+        notification.add(.init(id: "x", queueArn: "arn:aws:sqs:us-east-1:1:q", events: ["s3:ObjectCreated:*"], prefix: "my photos/"))
+        #expect(notification.xml.contains("<Value>my+photos/</Value>"))
+        let read = S3BucketNotification(elements: try #require(XMLTree.parse(Data(notification.xml.utf8))).children)
+        #expect(read.queueConfigurations.first?.prefix == "my photos/")
+        #expect(read.destinations.first?.prefix == "my photos/")
     }
 
     @Test("moto: the configuration written is the one read back, with another queue's entry beside ours")

@@ -44,12 +44,13 @@ struct JobMessageParserTests {
         #expect(job.quality == 70 && job.id == "job-7")
     }
 
-    @Test("S3 event notifications: form-encoded keys, default sizes, removals, test events, other events")
+    @Test("S3 event notifications: form-encoded keys, default sizes, removals from our entries only, test events, other events")
     func s3Events() throws {
         let event = #"""
             {"Records": [
               {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "photos"}, "object": {"key": "holiday+2024/%C3%BCber+alles.jpg", "size": 10}}},
-              {"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "photos"}, "object": {"key": "gone.jpg"}}},
+              {"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete", "s3": {"configurationId": "thumbd-jobs", "bucket": {"name": "photos"}, "object": {"key": "gone.jpg"}}},
+              {"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete", "s3": {"configurationId": "their-own", "bucket": {"name": "photos"}, "object": {"key": "theirs.jpg"}}},
               {"eventSource": "aws:s3", "eventName": "ObjectCreated:CompleteMultipartUpload", "s3": {"bucket": {"name": "photos"}, "object": {"key": "big.png"}}}
             ]}
             """#
@@ -71,7 +72,7 @@ struct JobMessageParserTests {
             .replacingOccurrences(of: "%20", with: "+")
         #expect(encoded == "photos/a+b%2Bc+%C3%BC.jpg", "quote_plus, as S3 (and moto) encode it")
         for (name, removal) in [("ObjectCreated:Put", false), ("ObjectRemoved:Delete", true)] {
-            let s3 = #"{"Records":[{"eventName":"\#(name)","s3":{"bucket":{"name":"photos"},"object":{"key":"\#(encoded)"}}}]}"#
+            let s3 = #"{"Records":[{"eventName":"\#(name)","s3":{"configurationId":"thumbd-q","bucket":{"name":"photos"},"object":{"key":"\#(encoded)"}}}]}"#
             #expect(try jobs(s3).map { [$0.key, "\($0.removal)"] } == [[Self.awkwardKey, "\(removal)"]])
         }
         for (detailType, removal) in [("Object Created", false), ("Object Deleted", true)] {

@@ -22,9 +22,10 @@ struct WatchTests {
     }
 
     @Test("""
-        watch beside the user's own queue entry: both kept; an overlapping filter refused first; a put of a key with a space, \
-        + and ü is thumbnailed by thumbd; the s3:TestEvent is deleted quietly; a .txt makes no message; --removals deletes \
-        the thumbnails; unwatch removes only ours
+        watch beside the user's own queue entry and policy statement: both kept; filters that catch our thumbnails or overlap \
+        an entry refused first; another account's bucket; a put of a key with a space, + and ü is thumbnailed by thumbd; the \
+        s3:TestEvent is deleted quietly; a .txt makes no message; --removals deletes the thumbnails, not while the source is \
+        there; unwatch removes only ours; teardown unwatches
         """)
     func watchAndUnwatch() async throws {
         let fixture = try await ServiceFixture(open: true)
@@ -38,35 +39,59 @@ struct WatchTests {
         theirs.add(.init(id: "their-docs", queueArn: otherArn, events: ["s3:ObjectCreated:*"], prefix: "docs/"))
         try await fixture.s3.putBucketNotification(bucket, theirs)
         _ = try await fixture.sqs.purgeQueue(queueUrl: otherURL)
+        // A statement of the user's own in the queue's policy, which watch and unwatch must keep.
+        let userStatement = #"{"Sid":"TheirOwn","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sqs:SendMessage","Resource":"\#(queueArn)"}"#
+        try await fixture.sqs.setQueueAttributes(
+            queueUrl: queueURL, attributes: ["Policy": #"{"Version":"2012-10-17","Statement":[\#(userStatement)]}"#])
 
         // Thumbnails into the watched bucket, beside their sources: refused, and nothing changed.
         let refused = try await fixture.tool(
             "thumbctl", ["watch", bucket, "--prefix", "photos/", "--suffix", ".jpg"], environment: ["THUMBD_OUTPUT_BUCKET": bucket])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--allow-overlap") && refused.stderr.contains("s3://\(bucket)/photos/photo-"), "\(refused.stderr)")
+        // A filter S3 would find overlapping with the user's entry (docs/ for ObjectCreated): refused too.
+        let conflict = try await fixture.tool("thumbctl", ["watch", bucket, "--prefix", "docs/scans/"])
+        #expect(conflict.status != 0 && conflict.stderr.contains("their-docs"), "\(conflict.stderr)")
+        let selfOverlap = try await fixture.tool("thumbctl", ["watch", bucket, "--suffix", ".jpg", "--suffix", "g"])
+        #expect(selfOverlap.status != 0 && selfOverlap.stderr.contains("overlap"), "\(selfOverlap.stderr)")
         #expect(try await fixture.s3.getBucketNotification(bucket).queueConfigurations.map(\.id) == ["their-docs"])
-        #expect(try await policyStatements(fixture, queueURL).isEmpty)
+        #expect(try await policyStatements(fixture, queueURL).map { $0["Sid"] as? String } == ["TheirOwn"], "nothing changed")
 
         let watched = try await fixture.tool(
             "thumbctl", ["watch", bucket, "--prefix", "photos/", "--suffix", ".jpg", "--suffix", ".png", "--removals"],
             environment: ["THUMBD_SIZES": "100x100"])
         #expect(watched.status == 0, "\(watched.stderr)")
-        #expect(watched.stdout.contains("added statement") && watched.stdout.contains("kept 1 other entries"), "\(watched.stdout)")
+        #expect(watched.stdout.contains("now lets") && watched.stdout.contains("kept 1 other entries"), "\(watched.stdout)")
         let configurations = try await fixture.s3.getBucketNotification(bucket).queueConfigurations
         #expect(configurations.first { $0.id == "their-docs" } == theirs.queueConfigurations.first, "the user's entry as it was")
         let ours = configurations.filter { $0.queueArn == queueArn }
         #expect(ours.map(\.suffix).sorted { ($0 ?? "") < ($1 ?? "") } == [".jpg", ".png"])
         #expect(ours.allSatisfy { $0.prefix == "photos/" && $0.events == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] && $0.id.hasPrefix("thumbd-") })
+        let account = queueArn.split(separator: ":")[4].description
         let statements = try await policyStatements(fixture, queueURL)
-        #expect(statements.count == 1)
-        let condition = statements.first?["Condition"] as? [String: [String: String]]
-        #expect(condition?["ArnEquals"]?["aws:SourceArn"] == "arn:aws:s3:::\(bucket)")
-        #expect(condition?["StringEquals"]?["aws:SourceAccount"] == queueArn.split(separator: ":")[4].description)
-        #expect((statements.first?["Principal"] as? [String: String])?["Service"] == "s3.amazonaws.com")
-        #expect(statements.first?["Action"] as? String == "sqs:SendMessage" && statements.first?["Resource"] as? String == queueArn)
+        #expect(statements.map { $0["Sid"] as? String } == ["TheirOwn", "ThumbdWatch\(account)"], "the user's statement kept")
+        let statement = statements.last ?? [:]
+        let condition = statement["Condition"] as? [String: [String: Any]]
+        #expect(condition?["ArnEquals"]?["aws:SourceArn"] as? [String] == ["arn:aws:s3:::\(bucket)"])
+        #expect(condition?["StringEquals"]?["aws:SourceAccount"] as? String == account)
+        #expect((statement["Principal"] as? [String: String])?["Service"] == "s3.amazonaws.com")
+        #expect(statement["Action"] as? String == "sqs:SendMessage" && statement["Resource"] as? String == queueArn)
+
+        // A bucket of another account: its own statement, with that account.
+        let foreign = "\(fixture.sourceBucket)-foreign"
+        try await fixture.s3.createBucket(foreign)
+        let crossAccount = try await fixture.tool("thumbctl", ["watch", foreign, "--source-account", "111122223333"])
+        #expect(crossAccount.status == 0, "\(crossAccount.stderr)")
+        let foreignStatement = try await policyStatements(fixture, queueURL).first { $0["Sid"] as? String == "ThumbdWatch111122223333" }
+        let foreignCondition = foreignStatement?["Condition"] as? [String: [String: Any]]
+        #expect(foreignCondition?["StringEquals"]?["aws:SourceAccount"] as? String == "111122223333")
+        #expect(foreignCondition?["ArnEquals"]?["aws:SourceArn"] as? [String] == ["arn:aws:s3:::\(foreign)"])
+        #expect(try await fixture.tool("thumbctl", ["unwatch", foreign]).status == 0)
+        #expect(try await policyStatements(fixture, queueURL).count == 2, "its statement went with its last bucket")
 
         let again = try await fixture.tool("thumbctl", ["watch", bucket, "--prefix", "photos/", "--suffix", ".jpg", "--suffix", ".png", "--removals"])
         #expect(again.status == 0 && again.stdout.contains("already lets") && again.stdout.contains("unchanged"), "\(again.stdout)")
+        #expect(try await policyStatements(fixture, queueURL).count == 2, "idempotent")
         let status = try await fixture.tool("thumbctl", ["status"])
         #expect(status.stdout.contains("s3://\(bucket)") && status.stdout.contains("prefix photos/, suffix .jpg"), "\(status.stdout)")
 
@@ -78,6 +103,17 @@ struct WatchTests {
         let thumbnail = "photos/a b+c ü-100x100.jpg"
         #expect(await ServiceFixture.eventually(30) { await exists(fixture, fixture.outputBucket, thumbnail) }, "the thumbnail appears")
 
+        // A removal that arrives while the source is there (SQS does not keep order; another version
+        // remains): nothing is deleted.
+        let stale = #"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"configurationId":"thumbd-x","bucket":{"name":"\#(bucket)"},"object":{"key":"photos/a+b%2Bc+%C3%BC.jpg"}}}]}"#
+        _ = try await fixture.sqs.sendMessage(queueUrl: queueURL, body: stale)
+        let drained = try await ServiceFixture.eventually(15) {
+            let left = try await fixture.sqs.getQueueAttributes(queueUrl: queueURL, names: ["All"])
+            return left["ApproximateNumberOfMessages"] == "0" && left["ApproximateNumberOfMessagesNotVisible"] == "0"
+        }
+        #expect(drained, "the stale removal was handled")
+        #expect(await exists(fixture, fixture.outputBucket, thumbnail), "the thumbnail of a source that is there stays")
+
         try await fixture.s3.deleteObject(bucket: bucket, key: Self.key)
         #expect(await ServiceFixture.eventually(30) { await !exists(fixture, fixture.outputBucket, thumbnail) }, "and goes with its source")
         daemon.signal(SIGTERM)
@@ -87,13 +123,14 @@ struct WatchTests {
         #expect(log.lines.contains { $0["msg"] == "job" && $0["job.removed"] == "s3://\(fixture.outputBucket)/\(thumbnail)" })
         #expect(!log.lines.contains { $0["job.source"]?.hasSuffix(".txt") == true }, "the .txt is outside the filter")
         #expect(log.lines.filter { $0["msg"] == "job" }.count == 2, "one thumbnail job and one removal")
+        #expect(log.lines.contains { $0["msg"] == "skipped" && $0["reason"]?.contains("the source exists") == true })
         let left = try await fixture.sqs.getQueueAttributes(queueUrl: queueURL, names: ["All"])
         #expect(left["ApproximateNumberOfMessages"] == "0" && left["ApproximateNumberOfMessagesNotVisible"] == "0")
 
         let unwatched = try await fixture.tool("thumbctl", ["unwatch", bucket])
         #expect(unwatched.status == 0, "\(unwatched.stderr)")
         #expect(try await fixture.s3.getBucketNotification(bucket).queueConfigurations == theirs.queueConfigurations)
-        #expect(try await policyStatements(fixture, queueURL).isEmpty)
+        #expect(try await policyStatements(fixture, queueURL).map { $0["Sid"] as? String } == ["TheirOwn"], "only the user's statement left")
         let afterStatus = try await fixture.tool("thumbctl", ["status"])
         #expect(afterStatus.stdout.contains("watched buckets: none"), "\(afterStatus.stdout)")
 

@@ -262,19 +262,15 @@ extension XMLTree {
         self.init(name: name, attributes: attributes, text: text, children: children)
     }
 
-    /// The element written out as XML: attributes in name order, text escaped, children in order
-    /// (an element with children writes no text of its own, as the parser keeps none but whitespace).
+    /// The element written out as XML: attributes in name order, its text escaped, then its children
+    /// in order (mixed content comes back as text first: S3's documents have none).
     public var xml: String {
         var out = "<" + name
         for (attribute, value) in attributes.sorted(by: { $0.key < $1.key }) {
             out += " \(attribute)=\"\(xmlEscape(value))\""
         }
-        out += ">"
-        if children.isEmpty {
-            out += xmlEscape(text)
-        } else {
-            for child in children { out += child.xml }
-        }
+        out += ">" + xmlEscape(text)
+        for child in children { out += child.xml }
         return out + "</\(name)>"
     }
 }

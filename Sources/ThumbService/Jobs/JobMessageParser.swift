@@ -6,7 +6,8 @@ import Imaging
 /// 2. `{"bucket", "key", "sizes": [{"width", "height", "mode"?}], "output_bucket"?, "output_key_template"?,
 ///    "format"?, "quality"?, "id"?, "job_id"?, "request_id"?}` (`job_id` names a job record of thumbd-api's);
 /// 3. S3 event notifications (`Records[]`; `ObjectCreated:*` makes thumbnails, `ObjectRemoved:*`
-///    removes them; keys are form-URL-encoded);
+///    from an entry of `thumbctl watch --removals` (`configurationId` `thumbd-...`) removes them;
+///    keys are form-URL-encoded);
 /// 4. S3 events as EventBridge delivers them (`"source": "aws.s3"`, `"detail-type"` `Object Created`
 ///    or `Object Deleted`, `detail.bucket.name`, `detail.object.key`; keys are NOT URL-encoded);
 /// 5. any of these inside an SNS notification (`"Type": "Notification"`, `"Message"` a string).
@@ -83,9 +84,14 @@ public struct JobMessageParser: Sendable {
             guard let name = record["eventName"] as? String else {
                 throw JobError(.missingField, "an S3 event record has no eventName")
             }
-            let removal = name.hasPrefix("ObjectRemoved:")
+            guard let s3 = record["s3"] as? [String: Any] else {
+                throw JobError(.missingField, "an S3 event record has no s3.bucket.name or s3.object.key")
+            }
+            // Removals only from the entries `thumbctl watch --removals` makes (their ids start
+            // `thumbd-`): a configuration of the user's that already sent them here asked for nothing.
+            let removal = name.hasPrefix("ObjectRemoved:") && (s3["configurationId"] as? String)?.hasPrefix("thumbd-") == true
             guard name.hasPrefix("ObjectCreated:") || removal else { continue }
-            guard let s3 = record["s3"] as? [String: Any], let bucket = (s3["bucket"] as? [String: Any])?["name"] as? String,
+            guard let bucket = (s3["bucket"] as? [String: Any])?["name"] as? String,
                 let rawKey = (s3["object"] as? [String: Any])?["key"] as? String
             else {
                 throw JobError(.missingField, "an S3 event record has no s3.bucket.name or s3.object.key")

@@ -22,7 +22,7 @@ public struct JobRunner: Sendable {
     /// What a finished job produced and how long each stage took.
     public struct Outcome: Sendable {
         public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int)] = []
-        /// The thumbnails a removal deleted.
+        /// The thumbnails a removal deleted (if they were there: DeleteObjects does not say).
         public var removed: [(bucket: String, key: String)] = []
         public var bytesIn = 0
         /// What the source turned out to be (format, upright size).
@@ -36,10 +36,22 @@ public struct JobRunner: Sendable {
     }
 
     /// Deletes the thumbnails `job` would make (`Job.outputs`): what follows an `ObjectRemoved`
-    /// event. Idempotent: S3's DeleteObjects reports a key that is not there as deleted.
-    /// - Returns: the keys removed (in `outputs`, with zero sizes).
-    /// - Throws: `JobError` `upload_failed` (transient) when a delete is refused or cannot be sent.
-    public func removeOutputs(_ job: Job) async throws -> Outcome {
+    /// event, unless the source is there again (SQS does not keep order, so a delete and a new upload
+    /// of the key can arrive the other way round; in a versioned bucket an older version's removal
+    /// leaves the object). Idempotent: S3's DeleteObjects reports a key that is not there as deleted.
+    /// - Returns: the keys deleted if they were there (`Outcome.removed`), or nil when the source
+    ///   exists and nothing was deleted.
+    /// - Throws: `JobError` `upload_failed` (transient) when a delete is refused or cannot be sent;
+    ///   the download codes when the source cannot be checked.
+    public func removeOutputs(_ job: Job) async throws -> Outcome? {
+        do {
+            _ = try await s3.headObject(bucket: job.bucket, key: job.key)
+            return nil
+        } catch let error as AWSServiceError where [403, 404].contains(error.status) {
+            // Gone (403 too: without s3:ListBucket, S3 answers a missing key with 403).
+        } catch {
+            throw JobError.fromDownload(error, bucket: job.bucket, key: job.key)
+        }
         var outcome = Outcome()
         let start = ContinuousClock.now
         let outputs = job.outputs(settings: settings)

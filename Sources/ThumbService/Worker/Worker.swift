@@ -221,7 +221,11 @@ public final class Worker: Sendable {
                             continue
                         }
                         if job.removal {
-                            runs.append(JobRun(job: job, outcome: try await runner.removeOutputs(job)))
+                            if let outcome = try await runner.removeOutputs(job) {
+                                runs.append(JobRun(job: job, outcome: outcome))
+                            } else {
+                                logSkipped(message, job, reason: "the source exists (uploaded again, or another version remains): its thumbnails stay")
+                            }
                             continue
                         }
                         let outcome = try await runWithDeadline(job)
