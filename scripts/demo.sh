@@ -3,9 +3,19 @@
 # 127.0.0.1, runs `thumbctl setup`, uploads sample photos it makes itself, starts thumbd, submits the
 # original assignment's five jobs with thumb-submit, waits for them, downloads the thumbnails to
 # ./demo-out/, prints a table; then the web path: starts thumbd-api, uploads a photo with `curl -F`
-# and prints the job document once it completes; and stops everything it started.
+# and prints the job document once it completes; then prints the upload page's URL and keeps
+# everything up until Enter, so a person can try the page (not with --no-wait); and stops
+# everything it started.
+#
+#   scripts/demo.sh [--no-wait]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+wait_for_enter=true
+case "${1:-}" in
+    --no-wait) wait_for_enter=false ;;
+    "") ;;
+    *) echo "usage: $0 [--no-wait]" >&2; exit 2 ;;
+esac
 source scripts/lib/deps.sh
 source scripts/lib/moto.sh
 trap thumbd_stop_started EXIT
@@ -95,3 +105,9 @@ for _ in $(seq 100); do
 done
 echo "\$ curl http://127.0.0.1:$port$location"
 curl -s "http://127.0.0.1:$port$location" | python3 -m json.tool
+
+echo
+echo "==> the upload page: http://127.0.0.1:$port/ (drop photos on it; thumbnails come from moto_server at $MOTO_URL)"
+if $wait_for_enter && [ -t 0 ]; then
+    read -r -p "Press Enter to stop thumbd-api, thumbd and moto_server. "
+fi

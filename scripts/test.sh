@@ -4,7 +4,8 @@
 # 200 jobs through a fault proxy with 5 SIGKILLs and 2 SIGTERMs, on the release build). Then starts
 # two moto_servers on 127.0.0.1 (one checking SigV4, one not: moto's S3 check wrongly refuses keys
 # with spaces or non-ASCII characters even from boto3), runs `swift test`, and stops the servers; then
-# checks the live thumbd-api against docs/openapi.yaml with schemathesis (scripts/api-contract.sh).
+# checks the live thumbd-api against docs/openapi.yaml with schemathesis (scripts/api-contract.sh) and
+# the upload page in headless chromium with selenium (scripts/page-test.sh).
 # Arguments go to `swift test` and skip the reliability checks (`scripts/test.sh --filter SQS`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +36,6 @@ if [ $# -eq 0 ]; then
     thumbd_stop_started
     echo "==> thumbd-api against docs/openapi.yaml (scripts/api-contract.sh: schemathesis)"
     scripts/api-contract.sh
+    echo "==> the upload page in a real browser (scripts/page-test.sh: chromium and selenium)"
+    scripts/page-test.sh
 fi

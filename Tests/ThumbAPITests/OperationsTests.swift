@@ -41,6 +41,29 @@ struct OperationsTests {
         #expect(String(buffer: served.body) == file, "run scripts/gen-openapi.sh")
     }
 
+    @Test("GET / is the upload page: its settings filled in and escaped, the CSP, the script, stylesheet and icon beside it")
+    func uploadPage() async throws {
+        let harness = try await APIHarness(["THUMBD_API_AUTH": "none", "THUMBD_SIZES": "320x200,64x64:fill"])
+        let origin = harness.clients.s3.addressing.locate(bucket: harness.outputs, key: "k").endpoint.origin
+        try await harness.test { client in
+            let page = try await client.execute(uri: "/", method: .get)
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(html.contains(#"data-auth="none" data-sizes="320x200,64x64:fill""#))
+            #expect(!html.contains("{{"), "every placeholder filled")
+            #expect(!html.contains("<script>") && !html.contains("style="), "no inline script or style")
+            let policy = try #require(page.headers[.contentSecurityPolicy])
+            #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self';") && policy.contains("img-src 'self' \(origin)"))
+            #expect(page.headers[.xContentTypeOptions] == "nosniff")
+            for (path, type) in [("/page.js", "text/javascript"), ("/page.css", "text/css"), ("/favicon.svg", "image/svg+xml")] {
+                let asset = try await client.execute(uri: path, method: .get)
+                #expect(asset.status == .ok && asset.headers[.contentType]?.hasPrefix(type) == true, "\(path)")
+                #expect(asset.headers[.contentSecurityPolicy] == policy)
+            }
+        }
+        #expect(PageController.attribute(#"a"<b>&"#) == "a&quot;&lt;b&gt;&amp;")
+    }
+
     @Test("the rate limit: past the burst, 429 rate_limited with Retry-After; per key; wrong keys are limited too")
     func rateLimit() async throws {
         // A rate so slow that no token comes back while the test runs, however loaded the machine.

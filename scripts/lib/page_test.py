@@ -10,7 +10,7 @@ Checks, each an assertion with its reason:
   thumbnail's size, within 30 s; it is listed under "Your recent jobs";
 - a text file shows the error's title and detail, and no thumbnail;
 - a file named `<img src=x onerror=alert(1)>.jpg` shows that name as text, and no alert fires;
-- every control has a label; at 390 px nothing overflows sideways;
+- every control has a label and Tab reaches each kind; at 390 px nothing overflows sideways;
 - the console holds no errors but the requests failed on purpose (the text file's 415, the wrong
   key's 401).
 Screenshots go to OUTPUT_DIR (page.png, page-390.png).
@@ -25,6 +25,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -153,6 +154,14 @@ try:
           .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.textContent || '').trim())
           .map(c => c.outerHTML);""")
     check(not unlabelled, f"every control has a label: {unlabelled}")
+    # The keyboard reaches every kind of control: Tab from the top of the page.
+    driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    reached = set()
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()  # to the page, not an element: a file input takes keys as a path
+        active = driver.switch_to.active_element
+        reached.add(active.get_attribute("id") or active.get_attribute("name") or active.tag_name)
+    check({"api-key", "preset", "files", "refresh"} <= reached, f"Tab reaches the key, the sizes, the file picker and the list's button: {sorted(reached)}")
     driver.save_screenshot(os.path.join(output, "page.png"))
     driver.set_window_size(390, 1400)
     time.sleep(0.5)

@@ -21,6 +21,7 @@ servers:
   - url: /
 tags:
   - name: jobs
+  - name: page
   - name: operations
 security:
   - bearer: []
@@ -106,6 +107,22 @@ paths:
         "429": {$ref: "#/components/responses/RateLimited"}
         "503": {$ref: "#/components/responses/Problem"}
   /:
+    get:
+      tags: [page]
+      operationId: uploadPage
+      summary: The upload page (HTML; its script, stylesheet and icon are the three paths below)
+      description: >-
+        Served with a Content-Security-Policy that allows scripts and styles from this origin only,
+        images from here and the output bucket's origin, and requests to here and the upload bucket's.
+      security: []
+      responses:
+        "200":
+          description: The page.
+          headers:
+            Content-Security-Policy: {schema: {type: string}}
+          content:
+            text/html:
+              schema: {type: string}
     post:
       tags: [jobs]
       operationId: createJobAlias
@@ -245,6 +262,42 @@ paths:
           content:
             application/yaml:
               schema: {type: object}
+  /page.js:
+    get:
+      tags: [page]
+      operationId: pageScript
+      summary: The upload page's script
+      security: []
+      responses:
+        "200":
+          description: JavaScript.
+          content:
+            text/javascript:
+              schema: {type: string}
+  /page.css:
+    get:
+      tags: [page]
+      operationId: pageStyles
+      summary: The upload page's stylesheet
+      security: []
+      responses:
+        "200":
+          description: CSS.
+          content:
+            text/css:
+              schema: {type: string}
+  /favicon.svg:
+    get:
+      tags: [page]
+      operationId: pageIcon
+      summary: The upload page's icon
+      security: []
+      responses:
+        "200":
+          description: An SVG image.
+          content:
+            image/svg+xml:
+              schema: {type: string}
 components:
   securitySchemes:
     bearer:
