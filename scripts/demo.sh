@@ -109,5 +109,5 @@ curl -s "http://127.0.0.1:$port$location" | python3 -m json.tool
 echo
 echo "==> the upload page: http://127.0.0.1:$port/ (drop photos on it; thumbnails come from moto_server at $MOTO_URL)"
 if $wait_for_enter && [ -t 0 ]; then
-    read -r -p "Press Enter to stop thumbd-api, thumbd and moto_server. "
+    read -r -p "Press Enter to stop thumbd-api, thumbd and moto_server. " || true
 fi

@@ -26,7 +26,11 @@ thumbd_track $!
 "$bin/thumbd" >"$work/thumbd.log" 2>&1 &
 thumbd_track $!
 key=$("$bin/thumbctl" api-key create --owner page | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+for attempt in $(seq 101); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+    if [ "$attempt" = 101 ]; then echo "thumbd-api did not start:" >&2; tail -20 "$work/api.log" >&2; exit 1; fi
+    sleep 0.1
+done
 
 echo "==> the upload page in headless chromium (logs and screenshots in $work)"
 python3 scripts/lib/page_test.py "http://127.0.0.1:$port" "$key" "$work/photos" "${THUMBD_PAGE_SCREENSHOTS:-$work}"

@@ -179,6 +179,7 @@ struct LiveAPITests {
         let worker = try service.startWorker()
         let failed = try await service.poll(location, seconds: 60) { $0["status"] as? String == "failed" }
         #expect((failed["error"] as? [String: Any])?["code"] as? String == "worker_lost", "\(failed)")
+        #expect((failed["error"] as? [String: Any])?["title"] as? String == "The worker was lost while making the thumbnails", "the code in plain words")
         worker.signal(SIGTERM)
         _ = await worker.wait()
         service.api?.signal(SIGTERM)

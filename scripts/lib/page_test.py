@@ -92,7 +92,8 @@ def set_key(value):
 def upload(path):
     before = len(driver.find_elements(By.CSS_SELECTOR, "#uploads > li"))
     driver.find_element(By.ID, "files").send_keys(path)
-    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#uploads > li")) > before, 10)
+    if not wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#uploads > li")) > before, 10):
+        raise AssertionError(f"no card appeared for {os.path.basename(path)}")
     return driver.find_elements(By.CSS_SELECTOR, "#uploads > li")[0]  # the newest card comes first
 
 
@@ -100,12 +101,13 @@ try:
     driver.get(base + "/")
     check(driver.find_element(By.ID, "key-section").is_displayed(), "with keys on, the page asks for an API key")
 
-    # A wrong key: "not authorised", and no history.
-    set_key("thk_0000000000_wrongwrongwrongwrongwrong")
-    wait_for(lambda: "not authorised" in driver.find_element(By.ID, "history-status").text.lower(), 10)
-    status = driver.find_element(By.ID, "history-status").text
-    check("not authorised" in status.lower(), f"a wrong key says not authorised: {status!r}")
-    check(not driver.find_elements(By.CSS_SELECTOR, "#history > li"), "and the history stays empty")
+    # The keyboard reaches every kind of control: Tab from the top of a fresh page.
+    reached = set()
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()  # to the page, not an element: a file input takes keys as a path
+        active = driver.switch_to.active_element
+        reached.add(active.get_attribute("id") or active.get_attribute("name") or active.tag_name)
+    check({"api-key", "preset", "files", "refresh"} <= reached, f"Tab reaches the key, the sizes, the file picker and the list's button: {sorted(reached)}")
 
     set_key(api_key)
     driver.refresh()
@@ -142,7 +144,8 @@ try:
     card = upload(hostile)
     check(card.find_element(By.CSS_SELECTOR, ".name").text == "<img src=x onerror=alert(1)>.jpg",
           "the hostile file name is shown literally")
-    wait_for(lambda: card.find_elements(By.TAG_NAME, "img"), 30)
+    check(bool(wait_for(lambda: card.find_elements(By.TAG_NAME, "img"), 30)), "and it is thumbnailed like any photo")
+    shutil.rmtree(hostile_dir, ignore_errors=True)
     time.sleep(1)
     fired = alert_fired()
     check(fired is None, f"no alert fired: {fired}")
@@ -154,17 +157,22 @@ try:
           .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.textContent || '').trim())
           .map(c => c.outerHTML);""")
     check(not unlabelled, f"every control has a label: {unlabelled}")
-    # The keyboard reaches every kind of control: Tab from the top of the page.
-    driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-    reached = set()
-    for _ in range(40):
-        ActionChains(driver).send_keys(Keys.TAB).perform()  # to the page, not an element: a file input takes keys as a path
-        active = driver.switch_to.active_element
-        reached.add(active.get_attribute("id") or active.get_attribute("name") or active.tag_name)
-    check({"api-key", "preset", "files", "refresh"} <= reached, f"Tab reaches the key, the sizes, the file picker and the list's button: {sorted(reached)}")
     driver.save_screenshot(os.path.join(output, "page.png"))
-    driver.set_window_size(390, 1400)
+
+    # A wrong key, now that the right one has a history: "not authorised", and the list empties.
+    check(bool(driver.find_elements(By.CSS_SELECTOR, "#history > li")), "(the right key's history has jobs)")
+    set_key("thk_0000000000_wrongwrongwrongwrongwrong")
+    wait_for(lambda: "not authorised" in driver.find_element(By.ID, "history-status").text.lower(), 10)
+    status = driver.find_element(By.ID, "history-status").text
+    check("not authorised" in status.lower(), f"a wrong key says not authorised: {status!r}")
+    check(not driver.find_elements(By.CSS_SELECTOR, "#history > li"), "and the history is empty")
+
+    # A phone's width (390 CSS px, as an iPhone 12-15), with the widest layout shown: the custom size row.
+    driver.find_element(By.CSS_SELECTOR, 'input[name="preset"][value="custom"]').click()
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 1400, "deviceScaleFactor": 1, "mobile": True})
     time.sleep(0.5)
+    check(driver.execute_script("return window.innerWidth") == 390, "the viewport is 390 px wide")
+    check(driver.find_element(By.ID, "custom").is_displayed(), "(the custom size row is shown)")
     widths = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     wide = driver.execute_script("""
         const limit = document.documentElement.clientWidth;

@@ -49,9 +49,18 @@ struct JobDocument: Encodable, Sendable {
         let content_type: String
     }
 
+    /// Why a job failed: the code (the dead-letter queue's vocabulary), its title in plain words (the
+    /// problem catalogue's, as a refused request would carry it), and this failure's message.
     struct Failure: Encodable, Sendable {
         let code: String
+        let title: String
         let message: String
+
+        init(code: String, message: String) {
+            self.code = code
+            self.title = Problem.catalogue[code]?.title ?? "Internal error"
+            self.message = message
+        }
     }
 
     let id: String

@@ -50,14 +50,28 @@ function showError(card, problem) {
   card.error.replaceChildren(element("span", problem.title), element("span", problem.detail, { class: "detail" }));
 }
 
+/** Only http(s) URLs go into src and href (the server builds them; this is defence in depth). */
+function safeURL(text) {
+  try {
+    const url = new URL(text, location.href);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch (error) {
+    return null;
+  }
+}
+
 function showThumbnails(container, job, name) {
-  const figures = (job.outputs || []).map((output) => {
+  const outputs = (job.outputs || []).filter((output) => safeURL(output.url));
+  const figures = outputs.map((output) => {
     const figure = element("figure");
+    const size = output.width + " × " + output.height;
     const image = element("img", null, {
-      src: output.url, width: output.width, height: output.height, alt: "Thumbnail of " + name + ", " + output.width + " × " + output.height,
+      src: safeURL(output.url), width: output.width, height: output.height, alt: "Thumbnail of " + name + ", " + size,
     });
-    const caption = element("figcaption", output.width + " × " + output.height + " ");
-    caption.append(element("a", "full output", { href: output.url, target: "_blank", rel: "noopener noreferrer" }));
+    const caption = element("figcaption", size + " ");
+    caption.append(element("a", "full output", {
+      href: safeURL(output.url), target: "_blank", rel: "noopener noreferrer", "aria-label": "Full output of " + name + ", " + size,
+    }));
     figure.append(image, caption);
     return figure;
   });
@@ -82,7 +96,7 @@ function newCard(file) {
     name: element("div", file.name, { class: "name" }),
     progress: element("progress", null, { max: 100, value: 0, "aria-label": "Upload of " + file.name }),
     state: element("div", "Uploading", { class: "state" }),
-    error: element("div", null, { class: "error", role: "alert" }),
+    error: element("div", null, { class: "error" }),
     thumbs: element("div", null, { class: "thumbs" }),
   };
   item.append(card.name, card.progress, card.state, card.error, card.thumbs);
@@ -91,15 +105,14 @@ function newCard(file) {
 }
 
 /** Uploads one file (XMLHttpRequest: fetch cannot report upload progress). */
-function upload(file, card) {
+function upload(file, card, sizes, sent) {
   return new Promise((resolve) => {
     const form = new FormData();
     form.append("image", file, file.name);
-    const sizes = chosenSizes();
     if (sizes) form.append("sizes", sizes);
     const request = new XMLHttpRequest();
     request.open("POST", "/v1/jobs");
-    for (const [name, value] of Object.entries(headers())) request.setRequestHeader(name, value);
+    for (const [name, value] of Object.entries(sent)) request.setRequestHeader(name, value);
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) card.progress.value = Math.round((event.loaded / event.total) * 100);
     });
@@ -109,29 +122,85 @@ function upload(file, card) {
   });
 }
 
-async function follow(job, card, name) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let following = 0;
+
+/**
+ * Follows a job until it ends: each GET waits on the server for the status to change (`?wait=20`;
+ * no wait while several jobs are followed, so they do not hold the browser's six connections), at
+ * least a second apart. A lost connection, 429 or 503 is retried with backoff (Retry-After when
+ * given); after a minute of that the card says so and stops, and the job carries on regardless.
+ */
+async function follow(job, card, name, sent) {
   let current = job;
-  while (!finalStates.has(current.status)) {
-    card.state.textContent = describeState(current);
-    const response = await fetch("/v1/jobs/" + encodeURIComponent(current.id) + "?wait=20", { headers: headers() });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      showError(card, problemText(response.status, body));
-      return;
+  let failures = 0;
+  following += 1;
+  try {
+    while (!finalStates.has(current.status)) {
+      card.state.textContent = describeState(current);
+      const started = Date.now();
+      const wait = following > 3 ? 0 : 20;
+      let response = null;
+      let body = null;
+      try {
+        response = await fetch("/v1/jobs/" + encodeURIComponent(current.id) + "?wait=" + wait, { headers: sent });
+        body = await response.json().catch(() => null);
+      } catch (error) {
+        response = null;
+      }
+      if (response && response.ok) {
+        failures = 0;
+        current = body;
+      } else if (!response || response.status === 429 || response.status === 503) {
+        failures += 1;
+        if (failures > 6) {
+          showError(card, { title: "Lost contact with the service", detail: "The job may still finish: see Your recent jobs." });
+          return;
+        }
+        const retryAfter = response && Number(response.headers.get("Retry-After"));
+        await sleep(retryAfter > 0 ? retryAfter * 1000 : Math.min(1000 * 2 ** failures, 15000));
+        continue;
+      } else {
+        showError(card, problemText(response.status, body));
+        return;
+      }
+      const elapsed = Date.now() - started;
+      if (!finalStates.has(current.status) && elapsed < 1000) await sleep(1000 - elapsed);
     }
-    current = body;
+  } finally {
+    following -= 1;
   }
   card.state.textContent = describeState(current);
   if (current.status === "failed" && current.error) {
-    showError(card, { title: "The thumbnails could not be made", detail: current.error.message });
+    showError(card, { title: current.error.title || "The thumbnails could not be made", detail: current.error.message });
   }
   showThumbnails(card.thumbs, current, name);
   loadHistory();
 }
 
+/** At most this many uploads at once; the rest wait their turn (their cards say so). */
+const uploadSlots = 3;
+let uploading = 0;
+const waiting = [];
+
 async function send(file) {
   const card = newCard(file);
-  const result = await upload(file, card);
+  const sizes = chosenSizes();
+  const sent = headers();
+  if (uploading >= uploadSlots) {
+    card.state.textContent = "Waiting to upload";
+    await new Promise((resolve) => waiting.push(resolve));
+  }
+  uploading += 1;
+  let result;
+  try {
+    card.state.textContent = "Uploading";
+    result = await upload(file, card, sizes, sent);
+  } finally {
+    uploading -= 1;
+    const next = waiting.shift();
+    if (next) next();
+  }
   card.progress.value = 100;
   if (result.status === 0) {
     showError(card, { title: "The upload did not reach the service", detail: "Check the connection and try again." });
@@ -142,7 +211,7 @@ async function send(file) {
     return;
   }
   card.progress.hidden = true;
-  await follow(result.body, card, file.name);
+  await follow(result.body, card, file.name, sent);
 }
 
 function sendAll(files) {
@@ -156,25 +225,36 @@ function historyName(job) {
   return key.slice(key.lastIndexOf("/") + 1);
 }
 
+let historyTimer = null;
+let historyRequest = 0;
+
+/** Reloads "Your recent jobs" shortly (several finishing jobs make one request); stale answers are dropped. */
 function loadHistory() {
-  refreshHistory().catch((error) => {
-    const status = document.getElementById("history-status");
-    status.classList.add("bad");
-    status.textContent = "The list could not be loaded: " + error.message;
-  });
+  clearTimeout(historyTimer);
+  historyTimer = setTimeout(() => {
+    const ticket = ++historyRequest;
+    refreshHistory(ticket).catch((error) => {
+      if (ticket !== historyRequest) return;
+      const status = document.getElementById("history-status");
+      status.classList.add("bad");
+      status.textContent = "The list could not be loaded: " + error.message;
+    });
+  }, 250);
 }
 
-async function refreshHistory() {
+async function refreshHistory(ticket) {
   const status = document.getElementById("history-status");
   const list = document.getElementById("history");
-  status.classList.remove("bad");
   if (auth === "keys" && !keyInput.value.trim()) {
     list.replaceChildren();
+    status.classList.remove("bad");
     status.textContent = "Enter your API key to see your jobs.";
     return;
   }
   const response = await fetch("/v1/jobs?limit=20", { headers: headers() });
   const body = await response.json().catch(() => null);
+  if (ticket !== historyRequest) return;  // a newer request (another key, another job) answers instead
+  status.classList.remove("bad");
   if (!response.ok) {
     list.replaceChildren();
     const problem = problemText(response.status, body);
@@ -214,6 +294,8 @@ function setUp() {
     sendAll(Array.from(input.files));
     input.value = "";
   });
+  // A photo dropped beside the box must not make the browser open it in place of the page.
+  for (const type of ["dragover", "drop"]) document.addEventListener(type, (event) => event.preventDefault());
   const drop = document.getElementById("drop");
   drop.addEventListener("dragover", (event) => {
     event.preventDefault();

@@ -475,9 +475,10 @@ components:
         error:
           type: object
           nullable: true
-          required: [code, message]
+          required: [code, title, message]
           properties:
             code: {type: string}
+            title: {type: string, description: "The code's meaning in plain words (the same title a refused request's problem details carry)"}
             message: {type: string}
         attempts: {type: integer, minimum: 0}
         request_id: {type: string, nullable: true}
