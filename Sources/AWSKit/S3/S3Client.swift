@@ -141,10 +141,15 @@ public struct S3Client: Sendable {
     }
 
     /// Downloads an object whole, refusing one over `maxBytes` before reading its body.
-    public func getObject(bucket: String, key: String, maxBytes: Int = 64 << 20) async throws -> S3Object {
+    /// Downloads an object, or with `range` only those bytes (`Range: bytes=first-last`, RFC 9110
+    /// section 14; an object shorter than the range gives what it has).
+    /// - Throws: `ObjectTooLarge` past `maxBytes`, `AWSServiceError`, `HTTPError`.
+    public func getObject(bucket: String, key: String, maxBytes: Int = 64 << 20, range: Range<Int>? = nil) async throws -> S3Object {
+        var headers = HTTPHeaders()
+        if let range, !range.isEmpty { headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound - 1)") }
         do {
             let response = try await send(
-                "GetObject", "GET", bucket: bucket, key: key, maxResponseBytes: maxBytes, timeout: 120)
+                "GetObject", "GET", bucket: bucket, key: key, headers: headers, maxResponseBytes: maxBytes, timeout: 120)
             return S3Object(body: response.body, info: S3ObjectInfo(headers: response.headers))
         } catch let error as HTTPError where error.kind == .responseTooLarge {
             throw ObjectTooLarge(bucket: bucket, key: key, maxBytes: maxBytes)

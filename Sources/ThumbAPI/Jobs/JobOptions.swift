@@ -32,23 +32,42 @@ struct JobOptions: Sendable, Equatable {
         return options
     }
 
-    /// A JSON job for an object already in S3: `{"source": {"bucket", "key"}, "sizes": [{"width",
-    /// "height", "mode"}], "format", "quality"}`, checked by the message parser.
+    /// Where a JSON job's image is: an object in S3, or a direct upload (`POST /v1/uploads`).
+    enum JSONSource: Sendable, Equatable {
+        case object(bucket: String, key: String)
+        case upload(id: String)
+    }
+
+    /// A JSON job: `{"source": {"bucket", "key"}}` for an object already in S3, or `{"upload_id"}`
+    /// for a direct upload; with `"sizes": [{"width", "height", "mode"}]`, `"format"`, `"quality"`,
+    /// checked by the message parser.
     /// - Returns: the source and the options.
     /// - Throws: `JobError` (`bad_json`, `missing_field`, `invalid_field`, `invalid_bucket`,
     ///   `invalid_key`, `invalid_size`...).
-    static func parseJSON(_ data: Data, settings: Settings) throws -> (bucket: String, key: String, options: JobOptions) {
+    static func parseJSON(_ data: Data, settings: Settings) throws -> (source: JSONSource, options: JobOptions) {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw JobError(.badJSON, "the body is not a JSON object")
         }
-        let allowed: Set<String> = ["source", "sizes", "format", "quality", "callback_url"]
+        let allowed: Set<String> = ["source", "upload_id", "sizes", "format", "quality", "callback_url"]
         if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
             throw JobError(.invalidField, "unknown member \"\(unknown.prefix(40))\"")
         }
-        guard let source = object["source"] as? [String: Any] else {
-            throw JobError(.missingField, "the body has no \"source\": {\"bucket\", \"key\"} object")
+        let uploadID = object["upload_id"]
+        guard (object["source"] == nil) != (uploadID == nil) else {
+            throw JobError(
+                .missingField, "the body needs exactly one of \"source\": {\"bucket\", \"key\"} and \"upload_id\" (from POST /v1/uploads)")
         }
-        var message: [String: Any] = ["bucket": source["bucket"] ?? NSNull(), "key": source["key"] ?? NSNull()]
+        if let uploadID, !(uploadID is String) {
+            throw JobError(.invalidField, "upload_id must be a string")
+        }
+        guard uploadID != nil || object["source"] is [String: Any] else {
+            throw JobError(.invalidField, "source must be an object {\"bucket\", \"key\"}")
+        }
+        let source = object["source"] as? [String: Any] ?? [:]
+        // A direct upload's options are checked by the same parser, on a stand-in object (its key is
+        // known only once the upload is looked up).
+        var message: [String: Any] =
+            uploadID == nil ? ["bucket": source["bucket"] ?? NSNull(), "key": source["key"] ?? NSNull()] : ["bucket": "upload", "key": "upload"]
         for member in ["sizes", "format", "quality"] { if let value = object[member] { message[member] = value } }
         guard JSONSerialization.isValidJSONObject(message),
             let encoded = try? JSONSerialization.data(withJSONObject: message)
@@ -57,6 +76,8 @@ struct JobOptions: Sendable, Equatable {
         guard case .jobs(let jobs) = try parser.parse(String(decoding: encoded, as: UTF8.self)), let job = jobs.first else {
             throw JobError(.unsupportedMessage, "the body is not a job request")
         }
-        return (job.bucket, job.key, JobOptions(sizes: job.sizes, format: job.format, quality: job.quality))
+        let options = JobOptions(sizes: job.sizes, format: job.format, quality: job.quality)
+        if let id = uploadID as? String { return (.upload(id: id), options) }
+        return (.object(bucket: job.bucket, key: job.key), options)
     }
 }

@@ -20,6 +20,7 @@ struct JobsController: Sendable {
     let renderer: JobDocumentRenderer
     let waiter: JobWaiter
     let spoolFiles: SpoolFiles
+    let uploads: DirectUploads
     let metrics: APIMetrics
     let logger: Logger
     let now: @Sendable () -> Date
@@ -54,6 +55,7 @@ struct JobsController: Sendable {
         let id = JobRecord.newID()
         var record: JobRecord
         var upload: UploadReader.Upload?
+        var directUpload: String?
         var fingerprint: String
 
         switch mediaType {
@@ -66,11 +68,18 @@ struct JobsController: Sendable {
                 throw Problem(.uploadTooLarge, "a JSON job body is at most \(Self.maxJSONBytes >> 10) KB")
             }
             let parsed = try JobOptions.parseJSON(Data(buffer: body), settings: settings)
-            guard api.sourceBuckets.contains(parsed.bucket) else {
-                throw Problem(.forbidden, "the bucket \(parsed.bucket) is not one this API may read (THUMBD_API_SOURCE_BUCKETS)")
+            switch parsed.source {
+            case .object(let bucket, let key):
+                guard api.sourceBuckets.contains(bucket) else {
+                    throw Problem(.forbidden, "the bucket \(bucket) is not one this API may read (THUMBD_API_SOURCE_BUCKETS)")
+                }
+                record = newRecord(id: id, owner: owner, source: .init(bucket: bucket, key: key), options: parsed.options, context: context)
+                fingerprint = Self.fingerprint(["json", bucket, key, Self.describe(parsed.options)])
+            case .upload(let uploadID):
+                record = try await directUploadRecord(uploadID, id: id, owner: owner, options: parsed.options, context: context)
+                directUpload = uploadID
+                fingerprint = Self.fingerprint(["upload_id", uploadID, Self.describe(parsed.options)])
             }
-            record = newRecord(id: id, owner: owner, source: .init(bucket: parsed.bucket, key: parsed.key), options: parsed.options, context: context)
-            fingerprint = Self.fingerprint(["json", parsed.bucket, parsed.key, Self.describe(parsed.options)])
         case _ where mediaType == "multipart/form-data" || mediaType == "application/octet-stream" || mediaType.hasPrefix("image/"):
             metrics.uploadsInProgress.increment()
             defer { metrics.uploadsInProgress.decrement() }
@@ -117,11 +126,25 @@ struct JobsController: Sendable {
                 return response
             }
         }
+        if let directUpload {
+            let consumed: Bool
+            do {
+                consumed = try await uploads.consume(directUpload, jobID: id)
+            } catch {
+                if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+                throw tableFailure(error, "the upload could not be claimed", context: context)
+            }
+            guard consumed else {
+                if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+                throw Problem(.uploadUsed, "a job was made of upload \(directUpload) already; upload the file again for another")
+            }
+        }
         do {
             try await accept(record, upload: upload, context: context)
         } catch {
-            // Not queued: the key is free again, so the client's retry makes the job.
+            // Not queued: the key (and the direct upload) are free again, so the client's retry makes the job.
             if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+            if let directUpload { try? await uploads.release(directUpload, jobID: id) }
             throw error
         }
         upload = nil  // the spool file goes now, not after a wait of up to a minute
@@ -140,6 +163,66 @@ struct JobsController: Sendable {
         response.headers[.location] = "/v1/jobs/\(id)"
         if let applied { response.headers[.preferenceApplied] = "wait=\(applied)" }
         return response
+    }
+
+    /// The record of a job made of a direct upload: the caller's own upload, arrived in the upload
+    /// bucket, within the size cap, its header probed from its first bytes (a ranged GET).
+    /// - Throws: `Problem` `invalid_field` (no such upload of the caller's), `upload_used`,
+    ///   `no_such_key` (nothing uploaded yet), `upload_too_large`, the imaging codes, `jobs_table`.
+    private func directUploadRecord(
+        _ uploadID: String, id: String, owner: String, options: JobOptions, context: APIContext
+    ) async throws -> JobRecord {
+        let found: DirectUploads.Upload?
+        do {
+            found = try await uploads.find(uploadID, owner: owner, now: now())
+        } catch {
+            throw tableFailure(error, "the upload could not be looked up", context: context)
+        }
+        guard let upload = found else {
+            throw Problem(JobError(.invalidField, "no upload \(uploadID.prefix(64)) of yours: upload ids come from POST /v1/uploads"))
+        }
+        guard upload.jobID == nil else {
+            throw Problem(.uploadUsed, "a job was made of upload \(uploadID) already; upload the file again for another")
+        }
+        let length: Int
+        let head: S3Object
+        do {
+            length = try await clients.s3.headObject(bucket: api.uploadBucket, key: upload.key).contentLength
+            head = try await clients.s3.getObject(
+                bucket: api.uploadBucket, key: upload.key, maxBytes: ImageProbe.headerBytes, range: 0..<min(length, ImageProbe.headerBytes))
+        } catch let error as AWSServiceError where [403, 404].contains(error.status) {
+            throw Problem(JobError(.noSuchKey, "nothing has arrived for upload \(uploadID) yet: POST the file to its url with its fields first"))
+        } catch {
+            throw Problem(JobError.fromDownload(error, bucket: api.uploadBucket, key: upload.key))
+        }
+        guard length <= api.maxUploadBytes else {
+            throw Problem(.uploadTooLarge, "the upload is \(length) bytes; this service accepts up to \(api.maxUploadBytes >> 20) MB")
+        }
+        let probed = try head.body.withUnsafeBytes { bytes in
+            try ImageProbe.probe(header: bytes.bindMemory(to: UInt8.self), length: length, limits: settings.limits)
+        }
+        var record = newRecord(
+            id: id, owner: owner,
+            source: .init(
+                bucket: api.uploadBucket, key: upload.key, bytes: length, format: probed?.format.rawValue, width: probed?.width,
+                height: probed?.height),
+            options: options, context: context)
+        record.sourceUploaded = true
+        return record
+    }
+
+    /// `POST /v1/uploads`: a presigned POST for one file straight to the upload bucket (201).
+    @Sendable func createUpload(_ request: Request, context: APIContext) async throws -> Response {
+        let owner = try context.requireOwner()
+        let ticket: DirectUploads.Ticket
+        do {
+            ticket = try await uploads.create(owner: owner, now: now(), ttl: settings.jobTTL)
+        } catch let error as AWSServiceError {
+            throw tableFailure(error, "the upload could not be recorded", context: context)
+        }
+        return Response(
+            status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JobDocumentRenderer.json(ticket))))
     }
 
     /// Stores the upload, writes the record, queues the message, in that order (the worker never

@@ -16,6 +16,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case jobFinished = "job_finished"
+        case uploadUsed = "upload_used"
         case expired
         case uploadTooLarge = "upload_too_large"
         case unsupportedMediaType = "unsupported_media_type"
@@ -62,6 +63,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         Code.notFound.rawValue: (404, "No such job or resource"),
         Code.methodNotAllowed.rawValue: (405, "This method is not allowed here"),
         Code.jobFinished.rawValue: (409, "The job has already finished"),
+        Code.uploadUsed.rawValue: (409, "A job was made of this upload already"),
         Code.expired.rawValue: (410, "The job has expired"),
         Code.uploadTooLarge.rawValue: (413, "The upload is larger than this service accepts"),
         Code.unsupportedMediaType.rawValue: (415, "The request's Content-Type is not one this endpoint takes"),

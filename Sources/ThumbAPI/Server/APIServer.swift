@@ -44,7 +44,10 @@ public struct APIServer: Sendable {
             idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queueURL: queueURL,
             renderer: JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead),
             waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown),
-            spoolFiles: SpoolFiles(), metrics: metrics,
+            spoolFiles: SpoolFiles(),
+            uploads: DirectUploads(
+                s3: clients.s3, dynamo: clients.dynamo, table: api.jobsTable, bucket: api.uploadBucket, maxBytes: api.maxUploadBytes),
+            metrics: metrics,
             logger: logger, now: now)
         let auth = AuthMiddleware(
             mode: api.auth, keys: APIKeyStore(dynamo: clients.dynamo, table: api.jobsTable),
@@ -72,6 +75,7 @@ public struct APIServer: Sendable {
         // (`curl -F image=@photo.jpg host/`).
         router.group("/").add(middleware: auth).post("/", use: controller.create)
         controller.addRoutes(to: router.group("/v1/jobs").add(middleware: auth))
+        router.group("/v1/uploads").add(middleware: auth).post("/", use: controller.createUpload)
         return router
     }
 

@@ -64,7 +64,10 @@ paths:
           application/octet-stream:
             schema: {type: string, format: binary}
           application/json:
-            schema: {$ref: "#/components/schemas/SourceJobRequest"}
+            schema:
+              oneOf:
+                - {$ref: "#/components/schemas/SourceJobRequest"}
+                - {$ref: "#/components/schemas/UploadJobRequest"}
       responses:
         "202": {$ref: "#/components/responses/Accepted"}
         "201": {$ref: "#/components/responses/Finished"}
@@ -72,6 +75,7 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
@@ -148,6 +152,24 @@ paths:
         "422": {$ref: "#/components/responses/Problem"}
         "429": {$ref: "#/components/responses/RateLimited"}
         "502": {$ref: "#/components/responses/Problem"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /v1/uploads:
+    post:
+      tags: [jobs]
+      operationId: createUpload
+      summary: A presigned S3 POST for one big file, sent straight to S3; then POST /v1/jobs with its upload_id
+      parameters:
+        - $ref: "#/components/parameters/RequestId"
+      responses:
+        "201":
+          description: The form to post the file with.
+          headers:
+            X-Request-Id: {$ref: "#/components/headers/X-Request-Id"}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/DirectUpload"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "429": {$ref: "#/components/responses/RateLimited"}
         "503": {$ref: "#/components/responses/Problem"}
   /v1/jobs/{id}:
     parameters:
@@ -431,6 +453,30 @@ components:
           items: {$ref: "#/components/schemas/Size"}
         format: {$ref: "#/components/schemas/OutputFormat"}
         quality: {type: integer, minimum: 1, maximum: 100}
+    UploadJobRequest:
+      type: object
+      required: [upload_id]
+      additionalProperties: false
+      properties:
+        upload_id: {type: string, maxLength: 64, description: "From POST /v1/uploads, after the file was posted to its url."}
+        sizes:
+          type: array
+          minItems: 1
+          maxItems: 20
+          items: {$ref: "#/components/schemas/Size"}
+        format: {$ref: "#/components/schemas/OutputFormat"}
+        quality: {type: integer, minimum: 1, maximum: 100}
+    DirectUpload:
+      type: object
+      required: [upload_id, url, fields, expires_at]
+      properties:
+        upload_id: {type: string}
+        url: {type: string, description: "Where to POST the form: the upload bucket's URL."}
+        fields:
+          type: object
+          description: "The form's fields (key, policy, x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature...); the file goes after them, as the field named file."
+          additionalProperties: {type: string}
+        expires_at: {type: string, format: date-time, description: "When S3 stops accepting the form (15 minutes)."}
     Job:
       type: object
       required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, quality, outputs, error, attempts]

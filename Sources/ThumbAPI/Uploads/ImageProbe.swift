@@ -21,10 +21,25 @@ enum ImageProbe {
             throw JobError(.internal, "the spooled upload cannot be read (errno \(errno))", transient: true)
         }
         defer { munmap(mapped, length) }
+        let bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: length)
+        // The whole file is there, so the probe always answers.
+        return try probe(header: bytes, length: length, limits: limits)!
+    }
+
+    /// How much of an object in S3 is read to probe it: the header of any JPEG or PNG but those with
+    /// over half a megabyte of metadata before their size.
+    static let headerBytes = 512 << 10
+
+    /// Probes the first bytes of a file of `length` bytes.
+    /// - Returns: nil when the header goes on past the bytes given (the worker decides then).
+    /// - Throws: as `probe(descriptor:length:limits:)`.
+    static func probe(header bytes: UnsafeBufferPointer<UInt8>, length: Int, limits: ImagingLimits) throws -> Result? {
+        guard length > 0 else { throw JobError(.empty, "the upload is empty") }
         let header: ImageHeader
         do {
-            header = try ImageDecoder.probe(UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: length))
+            header = try ImageDecoder.probe(bytes)
         } catch let error as ImagingError {
+            if error.code == .truncated && bytes.count < length { return nil }
             throw JobError.fromImaging(error)
         }
         guard header.width > 0, header.height > 0 else { throw JobError(.corrupt, "the image header gives no size") }

@@ -94,7 +94,7 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Classifies a failure while reading the source image.
-    static func fromDownload(_ error: any Error, bucket: String, key: String) -> JobError {
+    public static func fromDownload(_ error: any Error, bucket: String, key: String) -> JobError {
         switch error {
         case let error as AWSServiceError:
             switch error.code {
