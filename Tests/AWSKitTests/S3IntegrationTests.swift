@@ -124,7 +124,7 @@ struct S3IntegrationTests {
         // base64 policy ("Calculating a signature" for browser POST uploads); nothing of AWSKit's.
         let verifier = """
             import base64, datetime, hashlib, hmac, json, sys
-            secret, region, expected_key, max_bytes, now = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+            secret, region, expected_key, max_bytes, now, url = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
             fields = json.load(sys.stdin)
             def sign(key, text): return hmac.new(key, text.encode(), hashlib.sha256).digest()
             day = fields["x-amz-date"][:8]
@@ -134,8 +134,11 @@ struct S3IntegrationTests {
             conditions = policy["conditions"]
             assert ["content-length-range", 1, max_bytes] in conditions, conditions
             assert {"key": expected_key} in conditions and fields["key"] == expected_key
-            for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date"):
-                assert {name: fields[name]} in conditions, name
+            # S3's rule: every form field but policy, x-amz-signature, file and x-ignore-* has a condition.
+            for name, value in fields.items():
+                if name not in ("policy", "x-amz-signature") and not name.startswith("x-ignore-"):
+                    assert {name: value} in conditions or ["eq", "$" + name, value] in conditions, name
+            assert {"bucket": url.rstrip("/").rsplit("/", 1)[1]} in conditions, "the bucket condition names the URL's bucket"
             assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
             assert fields["x-amz-credential"].endswith("/" + day + "/" + region + "/s3/aws4_request")
             expiration = datetime.datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
@@ -144,7 +147,7 @@ struct S3IntegrationTests {
             """
         let fields = Dictionary(uniqueKeysWithValues: post.fields.map { ($0.name, $0.value) })
         let verified = try runProcess(
-            "/usr/bin/env", ["python3", "-c", verifier, Moto.openCredentials.secretAccessKey, "us-east-1", "direct/photo 1.jpg", "5000", String(Int(date.timeIntervalSince1970))],
+            "/usr/bin/env", ["python3", "-c", verifier, Moto.openCredentials.secretAccessKey, "us-east-1", "direct/photo 1.jpg", "5000", String(Int(date.timeIntervalSince1970)), post.url],
             input: try JSONSerialization.data(withJSONObject: fields))
         #expect(verified.output.trimmingCharacters(in: .whitespacesAndNewlines) == "verified", "\(verified.stderr)")
 

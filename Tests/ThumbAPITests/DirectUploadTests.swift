@@ -67,7 +67,41 @@ struct DirectUploadTests {
         #expect(unknown.status == .unprocessableContent && unknown.code == "invalid_field")
         let both = try await post(
             harness, "/v1/jobs", key: alice, json: #"{"upload_id": "\#(id)", "source": {"bucket": "\#(harness.sources)", "key": "a.jpg"}}"#)
-        #expect(both.status == .unprocessableContent && both.code == "missing_field")
+        #expect(both.status == .unprocessableContent && both.code == "invalid_field")
+    }
+
+    @Test("an Idempotency-Key with an upload_id replays the job (not 409); two requests at once for one upload make one job")
+    func retriesAndRaces() async throws {
+        let harness = try await APIHarness()
+        let key = try await harness.key()
+        func uploaded() async throws -> String {
+            let id = try #require(try await post(harness, "/v1/uploads", key: key).json["upload_id"] as? String)
+            try await harness.clients.s3.putObject(bucket: harness.uploads, key: "direct/\(id)", body: try Bodies.photo("owl.jpg"))
+            return id
+        }
+        let first = try await uploaded()
+        func withKey(_ idempotencyKey: String) async throws -> TestResponse {
+            try await harness.test { client in
+                try await client.execute(
+                    uri: "/v1/jobs", method: .post,
+                    headers: [.contentType: "application/json", .authorization: "Bearer \(key)", .idempotencyKey: idempotencyKey],
+                    body: ByteBuffer(string: #"{"upload_id": "\#(first)"}"#))
+            }
+        }
+        let made = try await withKey("retry-1")
+        #expect(made.status == .accepted)
+        let replayed = try await withKey("retry-1")
+        #expect(replayed.status == .ok && replayed.json["id"] as? String == made.json["id"] as? String, "\(replayed.json)")
+
+        let second = try await uploaded()
+        let answers = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for _ in 0..<2 {
+                group.addTask { try await post(harness, "/v1/jobs", key: key, json: #"{"upload_id": "\#(second)"}"#).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.sorted { $0.code < $1.code } == [.accepted, .conflict], "\(answers)")
+        #expect(try await harness.messages().count == 2, "one job per upload")
     }
 
     @Test("a direct upload that is not an image is refused from its first bytes (415), over the cap 413; nothing queued")
@@ -80,6 +114,9 @@ struct DirectUploadTests {
             try await harness.clients.s3.putObject(bucket: harness.uploads, key: "direct/\(id)", body: body)
             return id
         }
+        let empty = try await upload(Data())
+        let refusedEmpty = try await post(harness, "/v1/jobs", key: key, json: #"{"upload_id": "\#(empty)"}"#)
+        #expect(refusedEmpty.status == .unprocessableContent && refusedEmpty.code == "empty", "\(refusedEmpty.json)")
         let text = try await upload(try Bodies.photo("notes.jpg"))
         let refused = try await post(harness, "/v1/jobs", key: key, json: #"{"upload_id": "\#(text)"}"#)
         #expect(refused.status == .unsupportedMediaType && refused.code == "unsupported_format", "\(refused.json)")

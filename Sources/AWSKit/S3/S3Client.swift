@@ -140,10 +140,12 @@ public struct S3Client: Sendable {
         return response.headers["ETag"]
     }
 
-    /// Downloads an object whole, refusing one over `maxBytes` before reading its body.
-    /// Downloads an object, or with `range` only those bytes (`Range: bytes=first-last`, RFC 9110
-    /// section 14; an object shorter than the range gives what it has).
-    /// - Throws: `ObjectTooLarge` past `maxBytes`, `AWSServiceError`, `HTTPError`.
+    /// Downloads an object, refusing one over `maxBytes` before reading its body; or with a non-empty
+    /// `range` only those bytes (`Range: bytes=first-last`,
+    /// RFC 9110 section 14; an object shorter than the range gives what it has; `info.totalLength`
+    /// is the whole object's). An empty range downloads the whole object.
+    /// - Throws: `ObjectTooLarge` past `maxBytes`, `AWSServiceError` (`InvalidRange`, 416, for a
+    ///   range that starts past the end: an empty object), `HTTPError`.
     public func getObject(bucket: String, key: String, maxBytes: Int = 64 << 20, range: Range<Int>? = nil) async throws -> S3Object {
         var headers = HTTPHeaders()
         if let range, !range.isEmpty { headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound - 1)") }

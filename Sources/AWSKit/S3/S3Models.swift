@@ -2,7 +2,10 @@ import Foundation
 
 /// An object's metadata as HeadObject and GetObject report it.
 public struct S3ObjectInfo: Sendable {
+    /// The bytes in this response.
     public var contentLength: Int
+    /// The whole object's length: `contentLength`, or after a ranged GET the total its `Content-Range` gives.
+    public var totalLength: Int
     public var contentType: String?
     public var eTag: String?
     public var cacheControl: String?
@@ -12,6 +15,8 @@ public struct S3ObjectInfo: Sendable {
 
     init(headers: HTTPHeaders) {
         contentLength = headers["Content-Length"].flatMap { Int($0) } ?? 0
+        // `bytes 0-99/1234` on a ranged GET (RFC 9110 section 14.4): the whole object's length.
+        totalLength = headers["Content-Range"].flatMap { $0.split(separator: "/").last.flatMap { Int($0) } } ?? contentLength
         contentType = headers["Content-Type"]
         eTag = headers["ETag"]
         cacheControl = headers["Cache-Control"]

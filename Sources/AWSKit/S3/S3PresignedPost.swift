@@ -3,7 +3,9 @@ import Foundation
 /// A form upload straight to S3 from a browser or `curl -F`, without credentials: the POST policy
 /// and its SigV4 signature ("Browser-Based Uploads Using POST (AWS Signature Version 4)" in the S3
 /// API reference; botocore's `S3SigV4PostAuth` is the reference implementation). The policy limits
-/// the upload to one key, a size range and a time; S3 refuses a form that breaks any condition.
+/// the upload to one key, a size range and a time; S3 refuses a form that breaks any condition, or
+/// that carries a field the policy does not name (so a form may not add `Content-Type` or
+/// `success_action_status`).
 public struct S3PresignedPost: Sendable {
     /// Where the form is posted (the bucket's URL).
     public let url: String
@@ -19,7 +21,8 @@ extension S3Client {
     /// Signs a POST policy for one upload to `bucket`/`key`.
     /// - Parameters:
     ///   - maxBytes: the largest file accepted (`content-length-range` 1...maxBytes).
-    ///   - expires: seconds the policy is valid (S3 checks the `expiration` member).
+    ///   - expires: seconds the policy is valid (S3 checks the `expiration` member); no longer than
+    ///     the credentials last.
     ///   - date: the signing time.
     /// - Throws: `CredentialsError` when there are no credentials.
     public func presignedPost(
@@ -30,7 +33,10 @@ extension S3Client {
         }
         let signer = SigV4Signer(credentials: credentials, region: client.region, service: "s3", rules: .s3)
         let timestamp = AmzDate(date)
-        let expiration = date.addingTimeInterval(TimeInterval(expires))
+        // Temporary credentials sign nothing past their own expiry: the form would fail with
+        // ExpiredToken before the time it promises.
+        let lifetime = min(TimeInterval(expires), credentials.expiration.map { $0.timeIntervalSince(date).rounded(.down) } ?? .infinity)
+        let expiration = date.addingTimeInterval(max(1, lifetime))
         var fields: [(name: String, value: String)] = [
             ("key", key), ("x-amz-algorithm", SigV4Signer.algorithm),
             ("x-amz-credential", "\(credentials.accessKeyId)/\(signer.scope(timestamp))"), ("x-amz-date", timestamp.full),

@@ -63,7 +63,8 @@ struct DirectUploads: Sendable {
         return Upload(id: id, owner: owner, key: key, jobID: item["job_id"]?.string)
     }
 
-    /// Marks the upload as made into `jobID`; false when a job was made of it already.
+    /// Marks the upload as made into `jobID`; false when a job was made of it already (another one:
+    /// when a retried write finds its own first attempt applied, that is still ours).
     /// - Throws: `AWSServiceError`.
     func consume(_ id: String, jobID: String) async throws -> Bool {
         do {
@@ -72,7 +73,8 @@ struct DirectUploads: Sendable {
                 attributes: ExpressionAttributes(names: ["#pk": JobsTable.partitionKey], values: [":job": .s(jobID)]))
             return true
         } catch let error as AWSServiceError where error.isConditionalCheckFailed {
-            return false
+            let item = try await dynamo.getItem(table: table, key: Self.itemKey(id), consistentRead: true)
+            return item?["job_id"]?.string == jobID
         }
     }
 

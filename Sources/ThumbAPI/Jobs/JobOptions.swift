@@ -53,9 +53,12 @@ struct JobOptions: Sendable, Equatable {
             throw JobError(.invalidField, "unknown member \"\(unknown.prefix(40))\"")
         }
         let uploadID = object["upload_id"]
-        guard (object["source"] == nil) != (uploadID == nil) else {
+        if object["source"] != nil && uploadID != nil {
+            throw JobError(.invalidField, "give \"source\" or \"upload_id\", not both")
+        }
+        guard object["source"] != nil || uploadID != nil else {
             throw JobError(
-                .missingField, "the body needs exactly one of \"source\": {\"bucket\", \"key\"} and \"upload_id\" (from POST /v1/uploads)")
+                .missingField, "the body needs \"source\": {\"bucket\", \"key\"} or \"upload_id\" (from POST /v1/uploads)")
         }
         if let uploadID, !(uploadID is String) {
             throw JobError(.invalidField, "upload_id must be a string")

@@ -132,6 +132,7 @@ struct JobsController: Sendable {
                 consumed = try await uploads.consume(directUpload, jobID: id)
             } catch {
                 if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+                try? await uploads.release(directUpload, jobID: id)
                 throw tableFailure(error, "the upload could not be claimed", context: context)
             }
             guard consumed else {
@@ -142,9 +143,10 @@ struct JobsController: Sendable {
         do {
             try await accept(record, upload: upload, context: context)
         } catch {
-            // Not queued: the key (and the direct upload) are free again, so the client's retry makes the job.
+            // Not queued: the key is free again, so the client's retry makes the job. A direct upload
+            // stays claimed: its record may be written (and failed), and two records naming one
+            // original would purge each other's source; the client uploads again.
             if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
-            if let directUpload { try? await uploads.release(directUpload, jobID: id) }
             throw error
         }
         upload = nil  // the spool file goes now, not after a wait of up to a minute
@@ -167,8 +169,9 @@ struct JobsController: Sendable {
 
     /// The record of a job made of a direct upload: the caller's own upload, arrived in the upload
     /// bucket, within the size cap, its header probed from its first bytes (a ranged GET).
-    /// - Throws: `Problem` `invalid_field` (no such upload of the caller's), `upload_used`,
-    ///   `no_such_key` (nothing uploaded yet), `upload_too_large`, the imaging codes, `jobs_table`.
+    /// - Throws: `Problem` `invalid_field` (no such upload of the caller's), `no_such_key` (nothing
+    ///   uploaded yet), `upload_too_large`, the imaging codes, the download codes (`access_denied`,
+    ///   `s3_error`, `network`), `jobs_table`.
     private func directUploadRecord(
         _ uploadID: String, id: String, owner: String, options: JobOptions, context: APIContext
     ) async throws -> JobRecord {
@@ -181,20 +184,21 @@ struct JobsController: Sendable {
         guard let upload = found else {
             throw Problem(JobError(.invalidField, "no upload \(uploadID.prefix(64)) of yours: upload ids come from POST /v1/uploads"))
         }
-        guard upload.jobID == nil else {
-            throw Problem(.uploadUsed, "a job was made of upload \(uploadID) already; upload the file again for another")
-        }
-        let length: Int
+        // One ranged GET (not a HEAD and then a GET, which could see two versions): its first bytes
+        // for the probe, the whole length from Content-Range. Whether a job was made of the upload
+        // already is settled later, after an Idempotency-Key could replay that job.
         let head: S3Object
         do {
-            length = try await clients.s3.headObject(bucket: api.uploadBucket, key: upload.key).contentLength
             head = try await clients.s3.getObject(
-                bucket: api.uploadBucket, key: upload.key, maxBytes: ImageProbe.headerBytes, range: 0..<min(length, ImageProbe.headerBytes))
-        } catch let error as AWSServiceError where [403, 404].contains(error.status) {
+                bucket: api.uploadBucket, key: upload.key, maxBytes: ImageProbe.headerBytes, range: 0..<ImageProbe.headerBytes)
+        } catch let error as AWSServiceError where error.status == 404 {
             throw Problem(JobError(.noSuchKey, "nothing has arrived for upload \(uploadID) yet: POST the file to its url with its fields first"))
+        } catch let error as AWSServiceError where error.status == 416 {
+            throw Problem(JobError(.empty, "the upload is empty"))
         } catch {
             throw Problem(JobError.fromDownload(error, bucket: api.uploadBucket, key: upload.key))
         }
+        let length = head.info.totalLength
         guard length <= api.maxUploadBytes else {
             throw Problem(.uploadTooLarge, "the upload is \(length) bytes; this service accepts up to \(api.maxUploadBytes >> 20) MB")
         }
@@ -217,7 +221,9 @@ struct JobsController: Sendable {
         let ticket: DirectUploads.Ticket
         do {
             ticket = try await uploads.create(owner: owner, now: now(), ttl: settings.jobTTL)
-        } catch let error as AWSServiceError {
+        } catch let error as CredentialsError {
+            throw Problem(JobError(.credentials, "the upload cannot be signed: \(error)", transient: true))
+        } catch {
             throw tableFailure(error, "the upload could not be recorded", context: context)
         }
         return Response(
