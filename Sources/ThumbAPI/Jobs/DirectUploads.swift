@@ -23,15 +23,6 @@ struct DirectUploads: Sendable {
         let expires_at: String
     }
 
-    /// One upload, as its item records it.
-    struct Upload: Sendable, Equatable {
-        let id: String
-        let owner: String
-        let key: String
-        /// The job made of it, once one was.
-        let jobID: String?
-    }
-
     static func itemKey(_ id: String) -> DynamoDBItem { [JobsTable.partitionKey: .s("upload#\(id)")] }
 
     /// A new upload for `owner`: its item, then the signed POST.
@@ -52,15 +43,16 @@ struct DirectUploads: Sendable {
             expires_at: Timestamp.format(post.expires))
     }
 
-    /// The caller's upload `id`, or nil (unknown, expired, or another owner's: the same answer).
+    /// The key of the caller's upload `id`, or nil (unknown, expired, or another owner's: the same
+    /// answer). Whether a job was made of it is `consume`'s to settle.
     /// - Throws: `AWSServiceError`.
-    func find(_ id: String, owner: String, now: Date) async throws -> Upload? {
+    func find(_ id: String, owner: String, now: Date) async throws -> String? {
         guard RequestID.isPlainToken(id), id.utf8.count <= 64,
             let item = try await dynamo.getItem(table: table, key: Self.itemKey(id), consistentRead: true),
             item["owner"]?.string == owner, let key = item["key"]?.string,
             (item[JobsTable.ttlAttribute]?.int ?? 0) > Int(now.timeIntervalSince1970)
         else { return nil }
-        return Upload(id: id, owner: owner, key: key, jobID: item["job_id"]?.string)
+        return key
     }
 
     /// Marks the upload as made into `jobID`; false when a job was made of it already (another one:

@@ -175,13 +175,13 @@ struct JobsController: Sendable {
     private func directUploadRecord(
         _ uploadID: String, id: String, owner: String, options: JobOptions, context: APIContext
     ) async throws -> JobRecord {
-        let found: DirectUploads.Upload?
+        let found: String?
         do {
             found = try await uploads.find(uploadID, owner: owner, now: now())
         } catch {
             throw tableFailure(error, "the upload could not be looked up", context: context)
         }
-        guard let upload = found else {
+        guard let uploadKey = found else {
             throw Problem(JobError(.invalidField, "no upload \(uploadID.prefix(64)) of yours: upload ids come from POST /v1/uploads"))
         }
         // One ranged GET (not a HEAD and then a GET, which could see two versions): its first bytes
@@ -190,13 +190,13 @@ struct JobsController: Sendable {
         let head: S3Object
         do {
             head = try await clients.s3.getObject(
-                bucket: api.uploadBucket, key: upload.key, maxBytes: ImageProbe.headerBytes, range: 0..<ImageProbe.headerBytes)
+                bucket: api.uploadBucket, key: uploadKey, maxBytes: ImageProbe.headerBytes, range: 0..<ImageProbe.headerBytes)
         } catch let error as AWSServiceError where error.status == 404 {
             throw Problem(JobError(.noSuchKey, "nothing has arrived for upload \(uploadID) yet: POST the file to its url with its fields first"))
         } catch let error as AWSServiceError where error.status == 416 {
             throw Problem(JobError(.empty, "the upload is empty"))
         } catch {
-            throw Problem(JobError.fromDownload(error, bucket: api.uploadBucket, key: upload.key))
+            throw Problem(JobError.fromDownload(error, bucket: api.uploadBucket, key: uploadKey))
         }
         let length = head.info.totalLength
         guard length <= api.maxUploadBytes else {
@@ -208,7 +208,7 @@ struct JobsController: Sendable {
         var record = newRecord(
             id: id, owner: owner,
             source: .init(
-                bucket: api.uploadBucket, key: upload.key, bytes: length, format: probed?.format.rawValue, width: probed?.width,
+                bucket: api.uploadBucket, key: uploadKey, bytes: length, format: probed?.format.rawValue, width: probed?.width,
                 height: probed?.height),
             options: options, context: context)
         record.sourceUploaded = true

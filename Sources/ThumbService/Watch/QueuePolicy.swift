@@ -35,9 +35,4 @@ struct QueuePolicy {
         let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// Whether two statements say the same (compared as JSON values).
-    static func same(_ lhs: [String: Any], _ rhs: [String: Any]) -> Bool {
-        NSDictionary(dictionary: lhs).isEqual(to: rhs)
-    }
 }
