@@ -47,6 +47,12 @@ static inline CURLcode ccurl_setopt_seek(CURL *handle, ccurl_seek_callback value
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
 }
 
+typedef curl_socket_t (*ccurl_opensocket_callback)(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
+
+static inline CURLcode ccurl_setopt_opensocket(CURL *handle, ccurl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
+
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -45,7 +45,8 @@ final class CurlEasy {
         if cancellation?.isCancelled == true {
             throw HTTPError(kind: .cancelled, message: "cancelled before it was sent", target: target)
         }
-        let sink = ResponseSink(limit: request.maxResponseBytes, cancellation: cancellation)
+        let sink = ResponseSink(limit: request.maxResponseBytes, truncate: request.truncateResponse, cancellation: cancellation)
+        let gate = request.allowAddress.map(AddressGate.init)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
 
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -84,7 +85,15 @@ final class CurlEasy {
                 set(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(readTimeout.rounded(.up)))))
                 // Refuse a declared Content-Length over the cap before reading any of the body;
                 // the write callback enforces it for bodies of unknown length.
-                set(ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
+                if !request.truncateResponse {
+                    set(ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
+                }
+                // "" turns off every proxy, the environment's included (curl_easy_setopt(3), CURLOPT_PROXY).
+                if !request.useEnvironmentProxy { set(ccurl_setopt_string(handle, CURLOPT_PROXY, "")) }
+                if let gate {
+                    set(ccurl_setopt_opensocket(handle, curlOpenSocket))
+                    set(ccurl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(gate).toOpaque()))
+                }
                 set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
                 set(ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
                 set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
@@ -128,7 +137,10 @@ final class CurlEasy {
                 }
 
                 errorBuffer[0] = 0
-                let result = withExtendedLifetime(fileBody) { curl_easy_perform(handle) }
+                let result = withExtendedLifetime((fileBody, gate)) { curl_easy_perform(handle) }
+                if result != CURLE_OK, let refused = gate?.refused {
+                    throw HTTPError(kind: .addressRefused, message: "connecting to \(refused) is not allowed", target: target)
+                }
                 if let failure = fileBody?.failure {
                     throw HTTPError(kind: .invalidRequest, message: "the body file could not be read (errno \(failure))", target: target)
                 }
@@ -169,25 +181,30 @@ final class CurlEasy {
     }
 }
 
-/// Collects the status line's headers and the body of one response, refusing more than `limit` bytes.
+/// Collects the status line's headers and the body of one response, refusing more than `limit` bytes
+/// (or, with `truncate`, keeping only the first `limit`).
 final class ResponseSink {
     let limit: Int
+    let truncate: Bool
     let cancellation: CancellationFlag?
     var body = Data()
     var headers = HTTPHeaders()
     var exceeded = false
 
-    init(limit: Int, cancellation: CancellationFlag? = nil) {
+    init(limit: Int, truncate: Bool = false, cancellation: CancellationFlag? = nil) {
         self.limit = limit
+        self.truncate = truncate
         self.cancellation = cancellation
     }
 
     func appendBody(_ pointer: UnsafeMutablePointer<CChar>, count: Int) -> Bool {
-        guard body.count + count <= limit else {
+        var kept = count
+        if body.count + count > limit {
             exceeded = true
-            return false
+            guard truncate else { return false }
+            kept = max(0, limit - body.count)
         }
-        pointer.withMemoryRebound(to: UInt8.self, capacity: count) { body.append($0, count: count) }
+        pointer.withMemoryRebound(to: UInt8.self, capacity: count) { body.append($0, count: kept) }
         return true
     }
 
@@ -237,6 +254,50 @@ private let curlProgress: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     // Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
     return sink.cancellation?.isCancelled == true ? 1 : 0
+}
+
+/// `HTTPRequest.allowAddress` as the open-socket callback sees it, and the last address it refused.
+final class AddressGate {
+    let allows: @Sendable ([UInt8]) -> Bool
+    var refused: String?
+
+    init(_ allows: @escaping @Sendable ([UInt8]) -> Bool) { self.allows = allows }
+
+    /// The IP address of a `sockaddr` (IPv4 or IPv6), or nil for another family.
+    static func bytes(of address: UnsafeRawPointer, family: Int32) -> [UInt8]? {
+        switch family {
+        case AF_INET:
+            var raw = address.loadUnaligned(as: sockaddr_in.self).sin_addr
+            return withUnsafeBytes(of: &raw) { Array($0) }
+        case AF_INET6:
+            var raw = address.loadUnaligned(as: sockaddr_in6.self).sin6_addr
+            return withUnsafeBytes(of: &raw) { Array($0) }
+        default:
+            return nil
+        }
+    }
+
+    static func describe(_ bytes: [UInt8]) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        return bytes.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count)) == nil ? "?" : String(cString: text)
+        }
+    }
+}
+
+/// Opens the socket curl asked for only if the gate allows the address it is for (every address of
+/// a name is asked about, as curl tries them).
+private let curlOpenSocket: ccurl_opensocket_callback = { clientp, _, address in
+    guard let clientp, let address else { return CURL_SOCKET_BAD }
+    let gate = Unmanaged<AddressGate>.fromOpaque(clientp).takeUnretainedValue()
+    let family = address.pointee.family
+    let offset = MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
+    guard let bytes = AddressGate.bytes(of: UnsafeRawPointer(address) + offset, family: family), gate.allows(bytes) else {
+        gate.refused = AddressGate.bytes(of: UnsafeRawPointer(address) + offset, family: family).map(AddressGate.describe) ?? "an address of family \(family)"
+        return CURL_SOCKET_BAD
+    }
+    return socket(family, address.pointee.socktype, address.pointee.protocol)
 }
 
 /// A request body read from a file as curl sends it: bytes `0..<length` of `descriptor`, by `pread`.

@@ -14,6 +14,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case invalidRequest
         /// The calling task was cancelled; the transfer was abandoned.
         case cancelled
+        /// Every address the host resolved to was refused by `HTTPRequest.allowAddress`; nothing was sent.
+        case addressRefused
     }
 
     public let kind: Kind

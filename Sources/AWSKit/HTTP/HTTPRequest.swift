@@ -18,8 +18,18 @@ public struct HTTPRequest: Sendable {
     public var bodyFile: (descriptor: Int32, length: Int)?
     /// Overall time limit for this request, connection and body included.
     public var timeout: TimeInterval
-    /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`.
+    /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`, unless
+    /// `truncateResponse`.
     public var maxResponseBytes: Int
+    /// Keep the first `maxResponseBytes` of the body and drop the rest (no error).
+    public var truncateResponse = false
+    /// Whether the proxy variables of the environment apply (libcurl reads `https_proxy`...). False:
+    /// no proxy at all.
+    public var useEnvironmentProxy = true
+    /// Decides each address before a connection to it is made (after DNS, so a name resolving to a
+    /// refused address is refused): the address's bytes in network order, 4 for IPv4, 16 for IPv6.
+    /// A refusal fails the request with `HTTPError.Kind.addressRefused`. nil: every address.
+    public var allowAddress: (@Sendable ([UInt8]) -> Bool)?
 
     public init(
         method: String, endpoint: Endpoint, path: String = "/", query: String = "", headers: HTTPHeaders = [:],

@@ -119,6 +119,7 @@ public struct SQSClient: Sendable {
     }
 
     /// Receives up to `maxMessages` (1 to 10), waiting up to `waitSeconds` (0 to 20) for the first.
+    /// Each message's `queueUrl` is `queueUrl`.
     /// - Parameters:
     ///   - systemAttributes: system attributes to return (`All`, `ApproximateReceiveCount`, ...).
     ///   - messageAttributes: message attribute names to return (`All`).
@@ -141,11 +142,12 @@ public struct SQSClient: Sendable {
         if let visibilityTimeout { body["VisibilityTimeout"] = .int(visibilityTimeout) }
         struct Output: Decodable { let Messages: [SQSMessage]? }
         // A long poll holds the connection for up to `waitSeconds`: allow that plus a margin.
-        let messages = try await call(
+        var messages = try await call(
             "ReceiveMessage", body, resource: queueUrl, as: Output.self, timeout: TimeInterval(waitSeconds) + 15
         ).Messages ?? []
-        for message in messages {
-            try SQSLimits.checkDigest(message.md5OfBody, of: message.body, what: "received message \(message.messageId)")
+        for index in messages.indices {
+            try SQSLimits.checkDigest(messages[index].md5OfBody, of: messages[index].body, what: "received message \(messages[index].messageId)")
+            messages[index].queueUrl = queueUrl
         }
         return messages
     }

@@ -41,6 +41,9 @@ public struct SQSMessage: Codable, Sendable {
     /// System attributes, e.g. `ApproximateReceiveCount`, `SentTimestamp`.
     public var attributes: [String: String]?
     public var messageAttributes: [String: MessageAttributeValue]?
+    /// The queue it was received from (set by `SQSClient.receiveMessage`; not part of the wire form):
+    /// deletes and visibility changes of a delivery go to the queue that handed it out.
+    public var queueUrl: String? = nil
 
     /// How many times SQS has handed this message out, this time included (1 the first time).
     public var receiveCount: Int {
