@@ -26,6 +26,8 @@ struct ThumbSubmit: AsyncParsableCommand {
     @Option(help: "jpeg or png.") var format: String?
     @Option(help: "JPEG quality 1-100.") var quality: Int?
     @Option(help: "Bucket for the thumbnails (default: the worker's setting, else the source bucket).") var outputBucket: String?
+    @Option(help: "high, normal or low: the queue <queue>-high, the queue, or <queue>-low (default normal; low with --prefix). A priority queue that does not exist: the queue, with a warning.")
+    var priority: String?
     @Option(name: .customLong("wait"), help: "Wait up to SECONDS (default 120) for every output, print their URLs.")
     var waitSeconds: Int?
     @OptionGroup var options: ServiceOptions
@@ -54,6 +56,7 @@ struct ThumbSubmit: AsyncParsableCommand {
         if let quality, !(1...100).contains(quality) { throw ValidationError("--quality must be 1 to 100") }
         if let mode, ResizeMode(rawValue: mode) == nil { throw ValidationError("--mode must be fit, fill or force") }
         if let format, OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be jpeg or png") }
+        if let priority, JobPriority(rawValue: priority) == nil { throw ValidationError("--priority must be high, normal or low") }
     }
 
     func run() async throws {
@@ -64,12 +67,26 @@ struct ThumbSubmit: AsyncParsableCommand {
         } else {
             requested = [SizeRequest(width: width, height: height, mode: mode.flatMap(ResizeMode.init) ?? .fit)]
         }
-        // The dead-letter queue matters only to --wait; without it, one GetQueueUrl is all.
-        let queues =
-            waitSeconds == nil
-            ? ServiceQueues(url: try await clients.queueURL(try settings.requireQueue()))
-            : try await ServiceQueues.resolve(settings: settings, clients: clients)
-        let queueURL = queues.url
+        // The dead-letter queue matters only to --wait, the priority queues only to a priority.
+        let priority = priority.flatMap(JobPriority.init) ?? (prefix == nil ? .normal : .low)
+        var queues: ServiceQueues
+        if waitSeconds != nil {
+            queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
+        } else {
+            queues = ServiceQueues(url: try await clients.queueURL(try settings.requireQueue()))
+            if priority != .normal { queues.priorityURLs = try await ServiceQueues.priorityURLs(queueURL: queues.url, clients: clients) }
+        }
+        let queueURL = queues.url(for: priority) ?? queues.url
+        if queues.url(for: priority) == nil {
+            let name = priority.queueName(main: ServiceClients.queueName(queues.url))
+            FileHandle.standardError.write(Data("thumb-submit: warning: no queue \(name) (thumbctl setup makes it): sending to \(queues.url)\n".utf8))
+        }
+        try await submit(to: queueURL, queues: queues, settings: settings, clients: clients, requested: requested)
+    }
+
+    private func submit(
+        to queueURL: String, queues: ServiceQueues, settings: Settings, clients: ServiceClients, requested: [SizeRequest]
+    ) async throws {
         func job(_ key: String) -> Job {
             Job(bucket: bucket, key: key, sizes: requested, outputBucket: outputBucket, format: format.flatMap(OutputFormat.init),
                 quality: quality)

@@ -12,7 +12,7 @@ struct APIKeys: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a key for an owner; prints {\"id\", \"owner\", \"key\"} once (only a hash is stored).")
+            abstract: "Make a key for an owner; prints {\"id\", \"owner\", \"key\", \"webhook_secret\"} (the key once: only a hash is stored; the owner's webhook signing secret, made with its first key).")
         @OptionGroup var options: ServiceOptions
         @Option(help: "Who the key's jobs belong to: 1 to 128 of letters, digits, . _ @ + -.") var owner: String
 
@@ -23,7 +23,8 @@ struct APIKeys: AsyncParsableCommand {
         func run() async throws {
             let store = try await APIKeys.store(options)
             let (entry, key) = try await store.create(owner: owner)
-            let object: [String: String] = ["id": entry.id, "owner": entry.owner, "key": key]
+            let secret = try await WebhookSecretStore(dynamo: store.dynamo, table: store.table).ensure(owner: owner)
+            let object: [String: String] = ["id": entry.id, "owner": entry.owner, "key": key, "webhook_secret": secret]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }

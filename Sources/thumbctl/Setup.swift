@@ -4,13 +4,15 @@ import Foundation
 import ThumbCommandLine
 import ThumbService
 
-/// `thumbctl setup`: the queue, its dead-letter queue and redrive policy, and an output bucket that
+/// `thumbctl setup`: the queue, its priority queues (`<queue>-high`, `<queue>-low`, see
+/// `JobPriority`), their dead-letter queue and redrive policy, and an output bucket that
 /// accepts public-read thumbnails on today's AWS; with the web tier's settings also the jobs table
 /// (`THUMBD_JOBS_TABLE`: TTL on, the owner index) and the private upload bucket
-/// (`THUMBD_UPLOAD_BUCKET`: objects expire after `THUMBD_JOB_TTL`). Safe to run again.
+/// (`THUMBD_UPLOAD_BUCKET`: objects expire after `THUMBD_JOB_TTL`), and the events queue of webhooks
+/// with its own dead-letter queue (`THUMBD_EVENTS_QUEUE`). Safe to run again.
 struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the queue, its dead-letter queue and the output bucket; the jobs table and upload bucket when set (idempotent).")
+        abstract: "Create the queue, its -high and -low priority queues, their dead-letter queue and the output bucket; the jobs table and upload bucket when set (idempotent).")
 
     @OptionGroup var options: ServiceOptions
     @Option(help: "Bucket for thumbnails, made public-readable (THUMBD_OUTPUT_BUCKET; none: thumbnails go to each source bucket).")
@@ -21,10 +23,13 @@ struct Setup: AsyncParsableCommand {
     @Flag(help: "Make the bucket public with a bucket policy instead of object ACLs.") var publicPolicy = false
     @Option(help: "The DynamoDB table of job records and API keys (THUMBD_JOBS_TABLE).") var jobsTable: String?
     @Option(help: "The private bucket for uploaded originals (THUMBD_UPLOAD_BUCKET).") var uploadBucket: String?
+    @Option(help: "The queue of job events webhooks are sent from (THUMBD_EVENTS_QUEUE); its dead-letter queue is <name>-dlq.")
+    var eventsQueue: String?
 
     func run() async throws {
         let (settings, clients) = try await options.load(adding: [
             "THUMBD_OUTPUT_BUCKET": outputBucket, "THUMBD_JOBS_TABLE": jobsTable, "THUMBD_UPLOAD_BUCKET": uploadBucket,
+            "THUMBD_EVENTS_QUEUE": eventsQueue,
         ])
         let queueName = ServiceClients.queueName(try settings.requireQueue())
         // The dead-letter queue the queue already has, if it exists; else THUMBD_DLQ; else <queue>-dlq.
@@ -49,14 +54,10 @@ struct Setup: AsyncParsableCommand {
             "VisibilityTimeout": String(visibilityTimeout ?? settings.visibilityTimeout.wholeSeconds), "ReceiveMessageWaitTimeSeconds": "20",
             "RedrivePolicy": #"{"deadLetterTargetArn":"\#(dlqArn)","maxReceiveCount":"\#(receives)"}"#,
         ]
-        let queueURL: String
-        do {
-            queueURL = try await clients.sqs.createQueue(name: queueName, attributes: attributes)
-        } catch let error as AWSServiceError where error.code == "QueueAlreadyExists" || error.code == "QueueNameExists" {
-            // Exists with other attributes: bring them to what setup wants.
-            queueURL = try await clients.sqs.getQueueUrl(name: queueName)
+        var queueURLs: [JobPriority: String] = [:]
+        for priority in JobPriority.descending {
+            queueURLs[priority] = try await Self.createOrUpdate(priority.queueName(main: queueName), attributes, clients)
         }
-        try await clients.sqs.setQueueAttributes(queueUrl: queueURL, attributes: attributes)
 
         var bucketLine = "(none: thumbnails go to each source bucket)"
         if let bucket = settings.outputBucket {
@@ -70,7 +71,9 @@ struct Setup: AsyncParsableCommand {
             }
             bucketLine = bucket
         }
-        print("queue:  \(queueURL)")
+        print("queue:  \(queueURLs[.normal]!)")
+        print("high:   \(queueURLs[.high]!)")
+        print("low:    \(queueURLs[.low]!)")
         print("dlq:    \(dlqURL)")
         print("bucket: \(bucketLine)")
         if let table = settings.jobsTable {
@@ -81,23 +84,58 @@ struct Setup: AsyncParsableCommand {
             try await UploadBucket.create(bucket, ttl: settings.jobTTL, s3: clients.s3)
             print("uploads: \(bucket) (private; originals expire after \(UploadBucket.expiryDays(ttl: settings.jobTTL)) days)")
         }
+        if let events = settings.eventsQueue {
+            let name = ServiceClients.queueName(events)
+            let dlq = try await Self.createOrUpdate(
+                ServiceQueues.conventionalDeadLetterName(queue: name), ["MessageRetentionPeriod": "1209600"], clients)
+            guard let arn = try await clients.sqs.getQueueAttributes(queueUrl: dlq, names: ["QueueArn"])["QueueArn"] else {
+                throw ValidationError("the events dead-letter queue has no ARN")
+            }
+            // 14 days: the retry schedule spans over a day. The redrive policy only catches events a
+            // crashing thumbd-api receives over and over: thumbd-api dead-letters after its last attempt.
+            let url = try await Self.createOrUpdate(
+                name,
+                [
+                    "VisibilityTimeout": "60", "ReceiveMessageWaitTimeSeconds": "20", "MessageRetentionPeriod": "1209600",
+                    "RedrivePolicy": #"{"deadLetterTargetArn":"\#(arn)","maxReceiveCount":"\#(Self.eventsMaxReceiveCount)"}"#,
+                ], clients)
+            print("events: \(url)")
+            print("events dlq: \(dlq)")
+        }
+    }
+
+    /// More receives than the longest retry schedule thumbd-api takes (20 delays, 21 attempts).
+    static let eventsMaxReceiveCount = 25
+
+    /// Makes a queue, or brings an existing one's attributes to these.
+    static func createOrUpdate(_ name: String, _ attributes: [String: String], _ clients: ServiceClients) async throws -> String {
+        let url: String
+        do {
+            url = try await clients.sqs.createQueue(name: name, attributes: attributes)
+        } catch let error as AWSServiceError where error.code == "QueueAlreadyExists" || error.code == "QueueNameExists" {
+            url = try await clients.sqs.getQueueUrl(name: name)
+        }
+        try await clients.sqs.setQueueAttributes(queueUrl: url, attributes: attributes)
+        return url
     }
 }
 
 /// `thumbctl teardown`: deletes what setup made; a bucket with objects only with --force.
 struct Teardown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete the queue (unwatching the buckets thumbctl watch connected to it), the dead-letter queue, the output bucket, and the jobs table and upload bucket when set.")
+        abstract: "Delete the queue (unwatching the buckets thumbctl watch connected to it), its priority queues, the dead-letter queue, the output bucket, and the jobs table and upload bucket when set.")
 
     @OptionGroup var options: ServiceOptions
     @Option(help: "The output bucket to delete (THUMBD_OUTPUT_BUCKET).") var outputBucket: String?
     @Option(help: "The jobs table to delete (THUMBD_JOBS_TABLE).") var jobsTable: String?
     @Option(help: "The upload bucket to delete (THUMBD_UPLOAD_BUCKET).") var uploadBucket: String?
+    @Option(help: "The events queue to delete, with its <name>-dlq (THUMBD_EVENTS_QUEUE).") var eventsQueue: String?
     @Flag(help: "Delete buckets even when they hold objects (they are deleted first).") var force = false
 
     func run() async throws {
         let (settings, clients) = try await options.load(adding: [
             "THUMBD_OUTPUT_BUCKET": outputBucket, "THUMBD_JOBS_TABLE": jobsTable, "THUMBD_UPLOAD_BUCKET": uploadBucket,
+            "THUMBD_EVENTS_QUEUE": eventsQueue,
         ])
         // Refuse before deleting anything: a half-done teardown is worse than none.
         var buckets: [(name: String, holdsObjects: Bool)] = []
@@ -140,7 +178,9 @@ struct Teardown: AsyncParsableCommand {
                         + failures.joined(separator: "; ") + " (fix that and run teardown again, or thumbctl unwatch BUCKET)")
             }
         }
-        for name in [queue, dlq] {
+        let main = ServiceClients.queueName(queue)
+        let events = settings.eventsQueue.map { [$0, ServiceQueues.conventionalDeadLetterName(queue: $0)] } ?? []
+        for name in [queue, JobPriority.high.queueName(main: main), JobPriority.low.queueName(main: main), dlq] + events {
             if let url = try await existingQueueURL(name, clients) {
                 try await clients.sqs.deleteQueue(queueUrl: url)
                 print("deleted queue \(url)")

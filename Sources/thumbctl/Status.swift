@@ -4,7 +4,8 @@ import Foundation
 import ThumbCommandLine
 import ThumbService
 
-/// `thumbctl status`: how many messages wait, are in work and are delayed, in the queue and its DLQ.
+/// `thumbctl status`: how many messages wait, are in work and are delayed, in each queue (the priority
+/// queues that exist, the queue, the DLQ).
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show visible, in-flight and delayed messages of the queue and its DLQ, and the buckets watched.")
@@ -19,7 +20,10 @@ struct Status: AsyncParsableCommand {
                 + "  " + cells[4]
         }
         print(row(["", "visible", "in-flight", "delayed", "url"]))
-        for (label, url) in [("queue", queues.url), ("dlq", queues.deadLetterURL)] {
+        let rows: [(String, String?)] =
+            [("high", queues.url(for: .high)), ("queue", queues.url), ("low", queues.url(for: .low))].filter { $0.1 != nil }
+            + [("dlq", queues.deadLetterURL)]
+        for (label, url) in rows {
             guard let url else {
                 print(row([label, "-", "-", "-", "none (\(ServiceQueues.NoDeadLetterQueue(queueURL: queues.url)))"]))
                 continue
@@ -83,7 +87,7 @@ struct DeadLetters: AsyncParsableCommand {
 
     struct Redrive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move every dead message back to the queue (a failed job record it names goes back to pending).")
+            abstract: "Move every dead message back to the queue it died in (a failed job record it names goes back to pending).")
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
@@ -113,17 +117,24 @@ struct DeadLetters: AsyncParsableCommand {
                         }
                     }
                 }
-                let entries = messages.enumerated().map { SendMessageBatchEntry(id: "r\($0.offset)", messageBody: $0.element.body) }
-                let sent = try await clients.sqs.sendMessageBatch(queueUrl: queueURL, entries: entries)
-                // Only what reached the queue leaves the DLQ.
-                let deletions = sent.successful.map { entry in
-                    DeleteMessageBatchEntry(id: entry.id, receiptHandle: messages[Int(entry.id.dropFirst())!].receiptHandle)
+                // Back to the priority queue it died in (thumbd's `thumbd.source_queue`), else the queue.
+                let jobQueues = Set(queues.jobQueues.map(\.url))
+                let byQueue = Dictionary(grouping: messages.indices) { index in
+                    messages[index].messageAttributes?["thumbd.source_queue"]?.stringValue.flatMap { jobQueues.contains($0) ? $0 : nil } ?? queueURL
                 }
-                if !deletions.isEmpty { _ = try await clients.sqs.deleteMessageBatch(queueUrl: dlqURL, entries: deletions) }
-                moved += deletions.count
-                for failure in sent.failed { FileHandle.standardError.write(Data("thumbctl: \(failure)\n".utf8)) }
+                for (target, indices) in byQueue {
+                    let entries = indices.map { SendMessageBatchEntry(id: "r\($0)", messageBody: messages[$0].body) }
+                    let sent = try await clients.sqs.sendMessageBatch(queueUrl: target, entries: entries)
+                    // Only what reached the queue leaves the DLQ.
+                    let deletions = sent.successful.map { entry in
+                        DeleteMessageBatchEntry(id: entry.id, receiptHandle: messages[Int(entry.id.dropFirst())!].receiptHandle)
+                    }
+                    if !deletions.isEmpty { _ = try await clients.sqs.deleteMessageBatch(queueUrl: dlqURL, entries: deletions) }
+                    moved += deletions.count
+                    for failure in sent.failed { FileHandle.standardError.write(Data("thumbctl: \(failure)\n".utf8)) }
+                }
             }
-            print("moved \(moved) message(s) back to \(queueURL)")
+            print("moved \(moved) message(s) back to their queues")
             if store != nil { print("\(reopened) failed job(s) back to pending") }
         }
     }

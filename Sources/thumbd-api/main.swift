@@ -40,13 +40,20 @@ struct ThumbdAPI: AsyncParsableCommand {
         let logger = Logger(label: "thumbd-api")
         let api = try APISettings(source, settings: settings)
         let clients = try await ServiceClients.make(source: source, settings: settings, logger: logger)
-        let queueURL = try await clients.queueURL(try settings.requireQueue())
+        let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
         if api.auth == .none {
             logger.warning("authentication is off (THUMBD_API_AUTH=none): every job belongs to one anonymous owner")
         }
-        let server = APIServer(settings: settings, api: api, clients: clients, queueURL: queueURL, logger: logger)
+        for priority in JobPriority.descending where queues.url(for: priority) == nil {
+            logger.warning("no \(priority.rawValue)-priority queue (thumbctl setup makes it): such jobs go to the main queue")
+        }
+        if queues.eventsURL == nil { logger.info("no events queue (THUMBD_EVENTS_QUEUE): jobs with a callback_url are refused") }
+        let server = APIServer(settings: settings, api: api, clients: clients, queues: queues, logger: logger)
         try await server.run { port in
-            logger.info("listening", metadata: ["address": "\(api.host):\(port)", "queue.url": "\(queueURL)", "jobs_table": "\(api.jobsTable)"])
+            logger.info("listening", metadata: [
+                "address": "\(api.host):\(port)", "queue.url": "\(queues.url)", "jobs_table": "\(api.jobsTable)",
+                "events.url": "\(queues.eventsURL ?? "none")",
+            ])
         }
         logger.info("stopped")
     }

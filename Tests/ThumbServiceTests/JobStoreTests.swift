@@ -1,5 +1,6 @@
 import AWSKit
 import Foundation
+import Logging
 import Testing
 
 @testable import ThumbService
@@ -151,7 +152,7 @@ struct JobRecordKeeperTests {
         let bucket = "keeper-\(UUID().uuidString.prefix(8).lowercased())"
         try await Moto.s3.createBucket(bucket)
         let settings = try Settings(Settings.Source(environment: ["THUMBD_OUTPUT_BUCKET": bucket]))
-        let keeper = JobRecordKeeper(store: store, s3: Moto.s3, settings: settings, now: { Date() })
+        let keeper = JobRecordKeeper(store: store, s3: Moto.s3, settings: settings, events: nil, logger: Logger(label: "test"), now: { Date() })
         var outcome = JobRunner.Outcome()
 
         for cancelled in [false, true] {

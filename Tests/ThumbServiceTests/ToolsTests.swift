@@ -71,18 +71,22 @@ struct ToolsTests {
         for key in keys { try await fixture.upload("owl.jpg", as: key) }
         try await fixture.upload("owl.jpg", as: "elsewhere/owl.jpg")
         let queueURL = try await fixture.url(fixture.queue)
+        let lowURL = try await fixture.url(fixture.queue + "-low")
 
+        // A backfill is low priority unless told otherwise.
         let all = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--prefix", "bulk-", "--sizes", "64x64"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stdout.split(separator: "\n").count == 23, "one message id per object: \(all.stdout)")
-        #expect(try await visible(queueURL) == 23)
+        #expect(try await visible(lowURL) == 23)
+        #expect(try await visible(queueURL) == 0)
 
         let rest = try await fixture.tool("thumb-submit", [
-            "--bucket", fixture.sourceBucket, "--prefix", "bulk-", "--start-after", keys[19], "--sizes", "64x64",
+            "--bucket", fixture.sourceBucket, "--prefix", "bulk-", "--start-after", keys[19], "--sizes", "64x64", "--priority", "normal",
         ])
         #expect(rest.status == 0, "\(rest.stderr)")
         #expect(rest.stdout.split(separator: "\n").count == 3, "photo-20, 21 and 22: \(rest.stdout)")
-        #expect(try await visible(queueURL) == 26)
+        #expect(try await visible(queueURL) == 3)
+        #expect(try await visible(lowURL) == 23)
     }
 
     @Test("an S3 event for one of thumbd's own thumbnails is skipped when source and output bucket are one")

@@ -63,6 +63,24 @@ struct JobDocument: Encodable, Sendable {
         }
     }
 
+    /// Where the job's webhook is (`WebhookDelivery`); `pending` with no attempts until the first.
+    struct Webhook: Encodable, Sendable {
+        let status: String
+        let attempts: Int
+        let lastStatus: Int?
+        let lastError: String?
+        let nextAttemptAt: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(status, forKey: .init("status"))
+            try container.encode(attempts, forKey: .init("attempts"))
+            try container.encode(lastStatus, forKey: .init("last_status"))
+            try container.encode(lastError, forKey: .init("last_error"))
+            try container.encode(nextAttemptAt, forKey: .init("next_attempt_at"))
+        }
+    }
+
     let id: String
     let status: String
     let createdAt: String
@@ -77,6 +95,10 @@ struct JobDocument: Encodable, Sendable {
     let error: Failure?
     let attempts: Int
     let requestID: String?
+    let priority: String
+    let callbackURL: String?
+    /// nil without a callback URL, and in a webhook's own body (the delivery it is part of).
+    var webhook: Webhook?
 
     /// Any member name (the documents' names are snake_case and fixed here, in one place).
     struct Key: CodingKey {
@@ -104,6 +126,9 @@ struct JobDocument: Encodable, Sendable {
         try container.encode(error, forKey: .init("error"))
         try container.encode(attempts, forKey: .init("attempts"))
         try container.encode(requestID, forKey: .init("request_id"))
+        try container.encode(priority, forKey: .init("priority"))
+        try container.encode(callbackURL, forKey: .init("callback_url"))
+        try container.encode(webhook, forKey: .init("webhook"))
     }
 }
 
@@ -148,7 +173,15 @@ struct JobDocumentRenderer: Sendable {
                 width: record.source.width, height: record.source.height),
             sizes: record.sizes.map { .init(width: $0.width, height: $0.height, mode: $0.mode.rawValue) },
             format: record.format?.rawValue, quality: record.quality, outputs: outputs,
-            error: record.error.map { .init(code: $0.code, message: $0.message) }, attempts: record.attempts, requestID: record.requestId)
+            error: record.error.map { .init(code: $0.code, message: $0.message) }, attempts: record.attempts, requestID: record.requestId,
+            priority: record.priority.rawValue, callbackURL: record.callbackURL,
+            webhook: record.callbackURL == nil ? nil : Self.webhook(record.webhook ?? WebhookDelivery(status: .pending)))
+    }
+
+    static func webhook(_ delivery: WebhookDelivery) -> JobDocument.Webhook {
+        JobDocument.Webhook(
+            status: delivery.status.rawValue, attempts: delivery.attempts, lastStatus: delivery.lastStatus, lastError: delivery.lastError,
+            nextAttemptAt: delivery.nextAttemptAt.map(Timestamp.format))
     }
 
     static func json(_ value: some Encodable) -> Data {

@@ -9,10 +9,17 @@ struct JobOptions: Sendable, Equatable {
     var sizes: [SizeRequest]
     var format: OutputFormat?
     var quality: Int?
+    var priority: JobPriority = .normal
+    /// Checked by `CallbackURLRule`.
+    var callbackURL: String?
 
-    /// From text values: `sizes` (`400x400,100x100:fill`), `format` (`jpeg`, `png`), `quality` (1 to 100).
-    /// - Throws: `JobError` `invalid_size`, `too_many_sizes`, `invalid_field`.
-    static func parse(_ values: [String: String], settings: Settings) throws -> JobOptions {
+    /// Where a callback URL may go; nil when this server sends no webhooks (no `THUMBD_EVENTS_QUEUE`).
+    typealias Callbacks = CallbackURLRule?
+
+    /// From text values: `sizes` (`400x400,100x100:fill`), `format` (`jpeg`, `png`), `quality` (1 to
+    /// 100), `priority` (`high`, `normal`, `low`), `callback_url`.
+    /// - Throws: `JobError` `invalid_size`, `too_many_sizes`, `invalid_field`; `Problem` `invalid_callback_url`.
+    static func parse(_ values: [String: String], settings: Settings, callbacks: Callbacks) throws -> JobOptions {
         var options = JobOptions(sizes: settings.sizes)
         if let sizes = values["sizes"], !sizes.trimmingCharacters(in: .whitespaces).isEmpty {
             options.sizes = try SizeRequest.parseList(sizes, maxSide: settings.limits.maxOutputSide)
@@ -29,7 +36,17 @@ struct JobOptions: Sendable, Equatable {
             }
             options.quality = value
         }
+        if let priority = values["priority"], !priority.isEmpty { options.priority = try JobPriority.parse(priority) }
+        if let callback = values["callback_url"], !callback.isEmpty { options.callbackURL = try checkCallback(callback, callbacks) }
         return options
+    }
+
+    /// - Throws: `Problem` `invalid_callback_url` (also when webhooks are off).
+    static func checkCallback(_ url: String, _ callbacks: Callbacks) throws -> String {
+        guard let callbacks else {
+            throw Problem(.invalidCallbackURL, "this server sends no webhooks (it has no events queue, THUMBD_EVENTS_QUEUE)")
+        }
+        return try callbacks.check(url)
     }
 
     /// Where a JSON job's image is: an object in S3, or a direct upload (`POST /v1/uploads`).
@@ -40,15 +57,15 @@ struct JobOptions: Sendable, Equatable {
 
     /// A JSON job: `{"source": {"bucket", "key"}}` for an object already in S3, or `{"upload_id"}`
     /// for a direct upload; with `"sizes": [{"width", "height", "mode"}]`, `"format"`, `"quality"`,
-    /// checked by the message parser.
+    /// checked by the message parser, and `"priority"`, `"callback_url"`.
     /// - Returns: the source and the options.
     /// - Throws: `JobError` (`bad_json`, `missing_field`, `invalid_field`, `invalid_bucket`,
-    ///   `invalid_key`, `invalid_size`...).
-    static func parseJSON(_ data: Data, settings: Settings) throws -> (source: JSONSource, options: JobOptions) {
+    ///   `invalid_key`, `invalid_size`...); `Problem` `invalid_callback_url`.
+    static func parseJSON(_ data: Data, settings: Settings, callbacks: Callbacks) throws -> (source: JSONSource, options: JobOptions) {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw JobError(.badJSON, "the body is not a JSON object")
         }
-        let allowed: Set<String> = ["source", "upload_id", "sizes", "format", "quality", "callback_url"]
+        let allowed: Set<String> = ["source", "upload_id", "sizes", "format", "quality", "callback_url", "priority"]
         if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
             throw JobError(.invalidField, "unknown member \"\(unknown.prefix(40))\"")
         }
@@ -79,7 +96,12 @@ struct JobOptions: Sendable, Equatable {
         guard case .jobs(let jobs) = try parser.parse(String(decoding: encoded, as: UTF8.self)), let job = jobs.first else {
             throw JobError(.unsupportedMessage, "the body is not a job request")
         }
-        let options = JobOptions(sizes: job.sizes, format: job.format, quality: job.quality)
+        var options = JobOptions(sizes: job.sizes, format: job.format, quality: job.quality)
+        for member in ["priority", "callback_url"] where object[member] != nil && !(object[member] is String) {
+            throw JobError(.invalidField, "\(member) must be a string")
+        }
+        if let priority = object["priority"] as? String { options.priority = try JobPriority.parse(priority) }
+        if let callback = object["callback_url"] as? String { options.callbackURL = try checkCallback(callback, callbacks) }
         if let id = uploadID as? String { return (.upload(id: id), options) }
         return (.object(bucket: job.bucket, key: job.key), options)
     }

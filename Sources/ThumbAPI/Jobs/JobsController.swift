@@ -16,7 +16,10 @@ struct JobsController: Sendable {
     let clients: ServiceClients
     let store: JobStore
     let idempotency: IdempotencyStore
-    let queueURL: String
+    /// The job queues by priority (and the events queue).
+    let queues: ServiceQueues
+    /// Sends `job.cancelled` events; nil without an events queue (no webhooks).
+    let events: JobEvents?
     let renderer: JobDocumentRenderer
     let waiter: JobWaiter
     let spoolFiles: SpoolFiles
@@ -36,7 +39,11 @@ struct JobsController: Sendable {
         group.get("/:id", use: read)
         group.delete("/:id", use: delete)
         group.get("/:id/outputs/:n", use: output)
+        group.post("/:id/webhook/redeliver", use: redeliver)
     }
+
+    /// Where callback URLs may go; nil when this server sends no webhooks.
+    var callbacks: CallbackURLRule? { events == nil ? nil : api.callbackRule }
 
     // MARK: Create
 
@@ -67,7 +74,7 @@ struct JobsController: Sendable {
             } catch {
                 throw Problem(.uploadTooLarge, "a JSON job body is at most \(Self.maxJSONBytes >> 10) KB")
             }
-            let parsed = try JobOptions.parseJSON(Data(buffer: body), settings: settings)
+            let parsed = try JobOptions.parseJSON(Data(buffer: body), settings: settings, callbacks: callbacks)
             switch parsed.source {
             case .object(let bucket, let key):
                 guard api.sourceBuckets.contains(bucket) else {
@@ -92,7 +99,7 @@ struct JobsController: Sendable {
             upload = received
             let digest = try received.spool.finish()
             context.observation.set("upload.bytes", String(received.spool.length))
-            let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings)
+            let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings, callbacks: callbacks)
             let probed = try ImageProbe.probe(descriptor: received.spool.descriptor, length: received.spool.length, limits: settings.limits)
             let key = "\(id)/\(Self.safeName(received.filename)).\(probed.format == .png ? "png" : "jpg")"
             record = newRecord(
@@ -259,6 +266,12 @@ struct JobsController: Sendable {
         var job = record.job
         job.outputBucket = api.outputBucket
         job.keyTemplate = Self.outputPrefix(record.id) + "{name}-{width}x{height}.{ext}"
+        let queueURL = queues.url(for: record.priority) ?? queues.url
+        if queues.url(for: record.priority) == nil {
+            logger.warning(
+                "no queue for this priority (thumbctl setup makes it): the job goes to the main queue",
+                metadata: ["request_id": "\(context.requestID)", "job.priority": "\(record.priority.rawValue)"])
+        }
         do {
             _ = try await clients.sqs.sendMessage(queueUrl: queueURL, body: JobEncoder.encode(job))
         } catch {
@@ -283,7 +296,8 @@ struct JobsController: Sendable {
         let created = now()
         return JobRecord(
             id: id, owner: owner, createdAt: created, expiresAt: created.addingTimeInterval(Double(settings.jobTTL.wholeSeconds)),
-            source: source, sizes: options.sizes, format: options.format, quality: options.quality, requestId: context.requestID)
+            source: source, sizes: options.sizes, format: options.format, quality: options.quality, requestId: context.requestID,
+            priority: options.priority, callbackURL: options.callbackURL)
     }
 
     /// A replayed request may arrive while the first is still storing its upload: wait up to 10 s.
@@ -351,6 +365,7 @@ struct JobsController: Sendable {
             if !record.status.isFinal {
                 do {
                     record = try await store.cancel(record.id, owner: owner, at: now())
+                    await events?.jobEnded(record, logger: logger)
                 } catch let conflict as JobStore.Conflict {
                     // It ended in the meantime.
                     guard let current = conflict.current else { throw Problem(.notFound, "no job \(record.id)") }
@@ -416,7 +431,7 @@ struct JobsController: Sendable {
     }
 
     /// The caller's job named by `:id`: 404 if unknown or another owner's, 410 once expired or purged.
-    private func ownRecord(_ context: APIContext) async throws -> JobRecord {
+    func ownRecord(_ context: APIContext) async throws -> JobRecord {
         let owner = try context.requireOwner()
         let id = context.parameters.get("id") ?? ""
         guard id.utf8.count <= 64 else { throw Problem(.notFound, "no job \(id.prefix(64))") }
@@ -434,7 +449,7 @@ struct JobsController: Sendable {
 
     // MARK: Answers
 
-    private func respond(_ record: JobRecord, status: HTTPResponse.Status) async throws -> Response {
+    func respond(_ record: JobRecord, status: HTTPResponse.Status) async throws -> Response {
         Self.json(try await renderer.document(record), status: status)
     }
 
@@ -445,7 +460,10 @@ struct JobsController: Sendable {
     }
 
     static func describe(_ options: JobOptions) -> String {
-        "\(options.sizes.map(\.description).joined(separator: ","))|\(options.format?.rawValue ?? "")|\(options.quality.map(String.init) ?? "")"
+        [
+            options.sizes.map(\.description).joined(separator: ","), options.format?.rawValue ?? "", options.quality.map(String.init) ?? "",
+            options.priority.rawValue, options.callbackURL ?? "",
+        ].joined(separator: "|")
     }
 
     static func fingerprint(_ parts: [String]) -> String {

@@ -16,6 +16,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case jobFinished = "job_finished"
+        case jobNotFinished = "job_not_finished"
+        case noCallbackURL = "no_callback_url"
+        case invalidCallbackURL = "invalid_callback_url"
         case uploadUsed = "upload_used"
         case expired
         case uploadTooLarge = "upload_too_large"
@@ -63,6 +66,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         Code.notFound.rawValue: (404, "No such job or resource"),
         Code.methodNotAllowed.rawValue: (405, "This method is not allowed here"),
         Code.jobFinished.rawValue: (409, "The job has already finished"),
+        Code.jobNotFinished.rawValue: (409, "The job has not finished yet"),
+        Code.noCallbackURL.rawValue: (409, "The job has no callback_url"),
+        Code.invalidCallbackURL.rawValue: (422, "The callback_url is not one webhooks may be sent to"),
         Code.uploadUsed.rawValue: (409, "A job was made of this upload already"),
         Code.expired.rawValue: (410, "The job has expired"),
         Code.uploadTooLarge.rawValue: (413, "The upload is larger than this service accepts"),

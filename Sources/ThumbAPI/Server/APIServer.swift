@@ -10,12 +10,14 @@ import ThumbService
 /// thumbd-api assembled: the router with its middleware and routes, and the application that runs it
 /// under swift-service-lifecycle. On SIGTERM (or SIGINT): `/readyz` turns 503 and held waits answer at
 /// once (`ShutdownNotice`), the server stops accepting and lets requests in flight finish for up to
-/// `THUMBD_API_DRAIN_TIMEOUT`, then the process exits 0.
+/// `THUMBD_API_DRAIN_TIMEOUT`, then the process exits 0. With an events queue it also delivers
+/// webhooks (`WebhookDeliverer`).
 public struct APIServer: Sendable {
     public let settings: Settings
     public let api: APISettings
     public let clients: ServiceClients
-    public let queueURL: String
+    /// The job queues by priority, and the events queue (`ServiceQueues.resolve`).
+    public let queues: ServiceQueues
     public let logger: Logger
     public let metrics = APIMetrics()
     public let shutdown = ShutdownNotice()
@@ -23,26 +25,39 @@ public struct APIServer: Sendable {
 
     /// - Parameter now: the wall clock (jobs' timestamps, expiry); tests move it.
     public init(
-        settings: Settings, api: APISettings, clients: ServiceClients, queueURL: String, logger: Logger,
+        settings: Settings, api: APISettings, clients: ServiceClients, queues: ServiceQueues, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.settings = settings
         self.api = api
         self.clients = clients
-        self.queueURL = queueURL
+        self.queues = queues
         self.logger = logger
         self.now = now
     }
 
     /// Every route of the API (the OpenAPI document lists the same).
+    var renderer: JobDocumentRenderer { JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead) }
+
+    /// The webhook delivery service, when there is an events queue.
+    func webhookDeliverer() -> WebhookDeliverer? {
+        queues.eventsURL.map { url in
+            WebhookDeliverer(
+                sqs: clients.sqs, eventsURL: url, store: JobStore(dynamo: clients.dynamo, table: api.jobsTable),
+                secrets: WebhookSecretStore(dynamo: clients.dynamo, table: api.jobsTable), renderer: renderer,
+                sender: WebhookSender(transport: WebhookSender.makeTransport(), rule: api.callbackRule), retryDelays: api.webhookRetryDelays,
+                logger: logger, now: now)
+        }
+    }
+
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: FrontMiddleware(logger: logger, metrics: metrics))
         let store = JobStore(dynamo: clients.dynamo, table: api.jobsTable)
         let controller = JobsController(
             settings: settings, api: api, clients: clients, store: store,
-            idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queueURL: queueURL,
-            renderer: JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead),
+            idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queues: queues,
+            events: queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0) }, renderer: renderer,
             waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown),
             spoolFiles: SpoolFiles(),
             uploads: DirectUploads(
@@ -86,7 +101,7 @@ public struct APIServer: Sendable {
         await withTaskGroup(of: String?.self) { group in
             group.addTask { (try? await self.clients.dynamo.describeTable(name: self.api.jobsTable)) == nil ? "jobs table" : nil }
             group.addTask {
-                (try? await self.clients.sqs.getQueueAttributes(queueUrl: self.queueURL, names: ["QueueArn"])) == nil ? "queue" : nil
+                (try? await self.clients.sqs.getQueueAttributes(queueUrl: self.queues.url, names: ["QueueArn"])) == nil ? "queue" : nil
             }
             group.addTask { (try? await self.clients.s3.headBucket(self.api.uploadBucket)) == nil ? "upload bucket" : nil }
             group.addTask { (try? await self.clients.s3.headBucket(self.api.outputBucket)) == nil ? "output bucket" : nil }
@@ -109,11 +124,11 @@ public struct APIServer: Sendable {
     /// Runs until SIGTERM or SIGINT, then drains (see the type's documentation).
     /// - Throws: what the server throws at start (the address is in use...).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application(onRunning: onRunning))]
+        if let deliverer = webhookDeliverer() { services.append(.init(service: deliverer, successTerminationBehavior: .ignore)) }
+        services.append(.init(service: ShutdownWatcher(notice: shutdown, logger: logger), successTerminationBehavior: .ignore))
         var configuration = ServiceGroupConfiguration(
-            services: [
-                .init(service: application(onRunning: onRunning)),
-                .init(service: ShutdownWatcher(notice: shutdown, logger: logger), successTerminationBehavior: .ignore),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = api.drainTimeout
         try await ServiceGroup(configuration: configuration).run()

@@ -17,6 +17,14 @@ info:
     server runs with `THUMBD_API_AUTH=none`. Each key's owner sees only its own jobs: another
     owner's job answers `404`, exactly as an unknown id does. Each key may make `THUMBD_API_RATE_LIMIT`
     requests a second (default 50, bursts of 100) on each instance; more answer `429`.
+
+    Webhooks: a job made with a `callback_url` is posted to it when it ends (`job.complete`,
+    `job.failed`, `job.cancelled`; the body is `WebhookEvent`), signed as the Standard Webhooks
+    specification says: `webhook-id` (the same on every retry of one event), `webhook-timestamp`
+    (seconds), `webhook-signature` (`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the
+    owner's secret, the bytes after `whsec_` base64-decoded; two signatures for 24 h after a
+    rotation). Any 2xx answer delivers it; otherwise it is retried after 5 s, 5 min, 30 min, 2 h,
+    5 h, 10 h and 10 h, and then marked `failed`. The job's `webhook` member shows where it is.
 servers:
   - url: /
 tags:
@@ -50,6 +58,14 @@ paths:
           in: query
           description: For a raw image body. JPEG quality.
           schema: {type: integer, minimum: 1, maximum: 100}
+        - name: priority
+          in: query
+          description: For a raw image body.
+          schema: {$ref: "#/components/schemas/Priority"}
+        - name: callback_url
+          in: query
+          description: For a raw image body. Where to post the job's webhook when it ends.
+          schema: {type: string, maxLength: 2048}
       requestBody:
         required: true
         content:
@@ -68,6 +84,23 @@ paths:
               oneOf:
                 - {$ref: "#/components/schemas/SourceJobRequest"}
                 - {$ref: "#/components/schemas/UploadJobRequest"}
+      callbacks:
+        jobEnded:
+          "{$request.body#/callback_url}":
+            post:
+              summary: The job ended (signed as the Standard Webhooks specification says; see the description above)
+              parameters:
+                - {name: webhook-id, in: header, required: true, schema: {type: string}}
+                - {name: webhook-timestamp, in: header, required: true, schema: {type: string}}
+                - {name: webhook-signature, in: header, required: true, schema: {type: string}}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/WebhookEvent"}
+              responses:
+                "2XX":
+                  description: Delivered; anything else (or no answer within 10 s) is retried.
       responses:
         "202": {$ref: "#/components/responses/Accepted"}
         "201": {$ref: "#/components/responses/Finished"}
@@ -204,6 +237,22 @@ paths:
         - $ref: "#/components/parameters/RequestId"
       responses:
         "200": {$ref: "#/components/responses/Job"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "410": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /v1/jobs/{id}/webhook/redeliver:
+    parameters:
+      - $ref: "#/components/parameters/JobId"
+      - $ref: "#/components/parameters/RequestId"
+    post:
+      tags: [jobs]
+      operationId: redeliverWebhook
+      summary: Send an ended job's webhook again (the same webhook-id; attempts counted from 0)
+      responses:
+        "202": {$ref: "#/components/responses/Job"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
@@ -416,6 +465,15 @@ components:
     JobStatus:
       type: string
       enum: [pending, processing, complete, failed, cancelled]
+    Priority:
+      type: string
+      enum: [high, normal, low]
+      default: normal
+      description: "Which queue the job goes to: high is taken before normal, normal before low (which still gets 1 receive in 10)."
+    CallbackURL:
+      type: string
+      maxLength: 2048
+      description: "https (http only with THUMBD_WEBHOOK_ALLOW_HTTP), no user information, not a loopback, private, link-local, multicast or IPv4-mapped address (checked again when connecting); else 422 invalid_callback_url."
     UploadForm:
       type: object
       required: [image]
@@ -429,6 +487,8 @@ components:
           description: Comma-separated `WIDTHxHEIGHT[:fit|fill|force]` (`400x400,100x100:fill`); default `THUMBD_SIZES`.
         format: {$ref: "#/components/schemas/OutputFormat"}
         quality: {type: integer, minimum: 1, maximum: 100}
+        priority: {$ref: "#/components/schemas/Priority"}
+        callback_url: {$ref: "#/components/schemas/CallbackURL"}
     Size:
       type: object
       properties:
@@ -453,6 +513,8 @@ components:
           items: {$ref: "#/components/schemas/Size"}
         format: {$ref: "#/components/schemas/OutputFormat"}
         quality: {type: integer, minimum: 1, maximum: 100}
+        priority: {$ref: "#/components/schemas/Priority"}
+        callback_url: {$ref: "#/components/schemas/CallbackURL"}
     UploadJobRequest:
       type: object
       required: [upload_id]
@@ -466,6 +528,8 @@ components:
           items: {$ref: "#/components/schemas/Size"}
         format: {$ref: "#/components/schemas/OutputFormat"}
         quality: {type: integer, minimum: 1, maximum: 100}
+        priority: {$ref: "#/components/schemas/Priority"}
+        callback_url: {$ref: "#/components/schemas/CallbackURL"}
     DirectUpload:
       type: object
       required: [upload_id, url, fields, expires_at]
@@ -479,7 +543,7 @@ components:
         expires_at: {type: string, format: date-time, description: "When S3 stops accepting the form (15 minutes)."}
     Job:
       type: object
-      required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, quality, outputs, error, attempts]
+      required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, quality, outputs, error, attempts, priority, callback_url, webhook]
       properties:
         id: {type: string}
         status: {$ref: "#/components/schemas/JobStatus"}
@@ -528,6 +592,26 @@ components:
             message: {type: string}
         attempts: {type: integer, minimum: 0}
         request_id: {type: string, nullable: true}
+        priority: {$ref: "#/components/schemas/Priority"}
+        callback_url: {type: string, nullable: true}
+        webhook:
+          type: object
+          nullable: true
+          description: "Where the webhook is: null without a callback_url (and inside a webhook's own body)."
+          required: [status, attempts, last_status, last_error, next_attempt_at]
+          properties:
+            status: {type: string, enum: [pending, delivered, failed]}
+            attempts: {type: integer, minimum: 0}
+            last_status: {type: integer, nullable: true, description: "The last attempt's HTTP status; null when it got no answer."}
+            last_error: {type: string, nullable: true}
+            next_attempt_at: {type: string, format: date-time, nullable: true}
+    WebhookEvent:
+      type: object
+      required: [type, timestamp, data]
+      properties:
+        type: {type: string, enum: [job.complete, job.failed, job.cancelled]}
+        timestamp: {type: string, format: date-time, description: "When the job ended."}
+        data: {$ref: "#/components/schemas/Job"}
     JobList:
       type: object
       required: [jobs, next_cursor]

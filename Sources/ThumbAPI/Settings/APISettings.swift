@@ -28,13 +28,23 @@ public struct APISettings: Sendable {
     public var jobsTable: String
     public var uploadBucket: String
     public var outputBucket: String
+    /// Where webhooks may go (`THUMBD_WEBHOOK_ALLOW_HTTP`, `THUMBD_WEBHOOK_ALLOW_PRIVATE`, both
+    /// default false).
+    public var callbackRule: CallbackURLRule
+    /// The waits before each retry of a failed webhook, in seconds (`THUMBD_WEBHOOK_RETRY_DELAYS`,
+    /// comma-separated; default the Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+    /// 10 h). One attempt more than there are delays; each at most 12 h (SQS's visibility limit).
+    public var webhookRetryDelays: [Int]
+
+    public static let defaultRetryDelays = [5, 300, 1800, 7200, 18000, 36000, 36000]
 
     /// The owner of every job with `THUMBD_API_AUTH=none`.
     public static let anonymousOwner = "anonymous"
 
     public static let keys = [
         "THUMBD_API_LISTEN", "THUMBD_API_AUTH", "THUMBD_API_MAX_UPLOAD_MB", "THUMBD_API_SOURCE_BUCKETS",
-        "THUMBD_API_DRAIN_TIMEOUT", "THUMBD_API_RATE_LIMIT",
+        "THUMBD_API_DRAIN_TIMEOUT", "THUMBD_API_RATE_LIMIT", "THUMBD_WEBHOOK_ALLOW_HTTP", "THUMBD_WEBHOOK_ALLOW_PRIVATE",
+        "THUMBD_WEBHOOK_RETRY_DELAYS",
     ]
 
     /// - Throws: `Settings.InvalidSetting` naming the first bad or missing key.
@@ -77,6 +87,23 @@ public struct APISettings: Sendable {
             throw invalid("THUMBD_API_RATE_LIMIT", "must be RATE/BURST requests per second, such as 50/100, not \"\(rateText)\"")
         }
         rateLimit = (rate, burst)
+        func flag(_ key: String) throws -> Bool {
+            switch source.value(key)?.lowercased() {
+            case nil, "", "false", "0", "no": return false
+            case "true", "1", "yes": return true
+            case let other?: throw invalid(key, "must be true or false, not \"\(other)\"")
+            }
+        }
+        callbackRule = CallbackURLRule(allowHTTP: try flag("THUMBD_WEBHOOK_ALLOW_HTTP"), allowPrivate: try flag("THUMBD_WEBHOOK_ALLOW_PRIVATE"))
+        if let text = source.value("THUMBD_WEBHOOK_RETRY_DELAYS") {
+            let delays = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ $0.map { (0...43_200).contains($0) } ?? false }) else {
+                throw invalid("THUMBD_WEBHOOK_RETRY_DELAYS", "must be 1 to 20 comma-separated whole seconds, each 0 to 43200, not \"\(text)\"")
+            }
+            webhookRetryDelays = delays.compactMap { $0 }
+        } else {
+            webhookRetryDelays = Self.defaultRetryDelays
+        }
 
         guard let jobsTable = settings.jobsTable else { throw invalid("THUMBD_JOBS_TABLE", "thumbd-api keeps its jobs there: set it") }
         guard let uploadBucket = settings.uploadBucket else {

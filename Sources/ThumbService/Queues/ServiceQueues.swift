@@ -10,6 +10,9 @@ import Foundation
 /// 3. `<queue>-dlq` if that queue exists (the name `thumbctl setup` gives it);
 /// 4. none: permanent failures are then left to come back until the queue's redrive policy, if any,
 ///    moves them.
+///
+/// The queue is the `normal` priority's; the `high` and `low` ones (`<queue>-high`, `<queue>-low`,
+/// see `JobPriority`) are used when they exist.
 public struct ServiceQueues: Sendable, Equatable {
     /// How the dead-letter queue was found (for the start-up line and `thumbctl status`).
     public enum DeadLetterSource: String, Sendable {
@@ -24,14 +27,46 @@ public struct ServiceQueues: Sendable, Equatable {
     /// The queue's RedrivePolicy `maxReceiveCount`: SQS moves a message to the dead-letter queue when
     /// it is received again after that many receives. `nil` without a redrive policy.
     public var maxReceiveCount: Int?
+    /// The URLs of the `high` and `low` queues that exist (`normal` is `url`).
+    public var priorityURLs: [JobPriority: String]
+    /// The events queue (`THUMBD_EVENTS_QUEUE`), when set.
+    public var eventsURL: String?
 
     public init(
-        url: String, deadLetterURL: String? = nil, deadLetterSource: DeadLetterSource? = nil, maxReceiveCount: Int? = nil
+        url: String, deadLetterURL: String? = nil, deadLetterSource: DeadLetterSource? = nil, maxReceiveCount: Int? = nil,
+        priorityURLs: [JobPriority: String] = [:], eventsURL: String? = nil
     ) {
         self.url = url
         self.deadLetterURL = deadLetterURL
         self.deadLetterSource = deadLetterSource
         self.maxReceiveCount = maxReceiveCount
+        self.priorityURLs = priorityURLs.filter { $0.key != .normal }
+        self.eventsURL = eventsURL
+    }
+
+    /// The queue of `priority`, or `nil` when it does not exist (the job then goes to `url`, and the
+    /// sender warns).
+    public func url(for priority: JobPriority) -> String? {
+        priority == .normal ? url : priorityURLs[priority]
+    }
+
+    /// Every queue jobs come from, highest priority first (only those that exist).
+    public var jobQueues: [(priority: JobPriority, url: String)] {
+        JobPriority.descending.compactMap { priority in url(for: priority).map { (priority, $0) } }
+    }
+
+    /// Looks up `<queue>-high` and `<queue>-low` (GetQueueUrl; a missing one is left out).
+    /// - Parameter queueURL: the main queue's URL.
+    /// - Throws: `AWSServiceError` other than "no such queue", transport errors.
+    public static func priorityURLs(queueURL: String, clients: ServiceClients) async throws -> [JobPriority: String] {
+        let main = ServiceClients.queueName(queueURL)
+        var urls: [JobPriority: String] = [:]
+        for priority in JobPriority.descending where priority != .normal {
+            do {
+                urls[priority] = try await clients.sqs.getQueueUrl(name: priority.queueName(main: main))
+            } catch let error as AWSServiceError where error.isQueueDoesNotExist {}
+        }
+        return urls
     }
 
     /// No dead-letter queue could be found; the commands that need one say how to make one.
@@ -50,28 +85,30 @@ public struct ServiceQueues: Sendable, Equatable {
         return deadLetterURL
     }
 
-    /// Finds both queues; reads the queue's attributes, so it doubles as thumbd's start-up check that
+    /// Finds the queues (the priority queues that exist, the dead-letter queue); reads the queue's attributes, so it doubles as thumbd's start-up check that
     /// the queue exists and can be read.
     /// - Throws: `Settings.InvalidSetting` without a queue setting; `AWSServiceError` when the queue (or a
-    ///   named `THUMBD_DLQ`, or the redrive target) does not exist or cannot be read; transport errors.
+    ///   named `THUMBD_DLQ` or `THUMBD_EVENTS_QUEUE`, or the redrive target) does not exist or cannot be read; transport errors.
     public static func resolve(settings: Settings, clients: ServiceClients) async throws -> ServiceQueues {
         let url = try await clients.queueURL(try settings.requireQueue())
         let attributes = try await clients.sqs.getQueueAttributes(queueUrl: url, names: ["RedrivePolicy"])
-        let receives = maxReceiveCount(attributes["RedrivePolicy"])
+        var queues = ServiceQueues(
+            url: url, maxReceiveCount: maxReceiveCount(attributes["RedrivePolicy"]),
+            priorityURLs: try await priorityURLs(queueURL: url, clients: clients))
+        if let events = settings.eventsQueue { queues.eventsURL = try await clients.queueURL(events) }
         if let dlq = settings.deadLetterQueue {
-            return ServiceQueues(
-                url: url, deadLetterURL: try await clients.queueURL(dlq), deadLetterSource: .setting, maxReceiveCount: receives)
+            queues.deadLetterURL = try await clients.queueURL(dlq)
+            queues.deadLetterSource = .setting
+        } else if let target = redriveTarget(attributes["RedrivePolicy"]) {
+            queues.deadLetterURL = try await clients.sqs.getQueueUrl(name: target.name, ownerAccountId: target.account)
+            queues.deadLetterSource = .redrivePolicy
+        } else {
+            do {
+                queues.deadLetterURL = try await clients.sqs.getQueueUrl(name: conventionalDeadLetterName(queue: url))
+                queues.deadLetterSource = .conventionalName
+            } catch let error as AWSServiceError where error.isQueueDoesNotExist {}
         }
-        if let target = redriveTarget(attributes["RedrivePolicy"]) {
-            let dlqURL = try await clients.sqs.getQueueUrl(name: target.name, ownerAccountId: target.account)
-            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .redrivePolicy, maxReceiveCount: receives)
-        }
-        do {
-            let dlqURL = try await clients.sqs.getQueueUrl(name: conventionalDeadLetterName(queue: url))
-            return ServiceQueues(url: url, deadLetterURL: dlqURL, deadLetterSource: .conventionalName, maxReceiveCount: receives)
-        } catch let error as AWSServiceError where error.isQueueDoesNotExist {
-            return ServiceQueues(url: url, maxReceiveCount: receives)
-        }
+        return queues
     }
 
     /// `<queue>-dlq`, from a queue name or URL.

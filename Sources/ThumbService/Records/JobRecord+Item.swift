@@ -27,6 +27,9 @@ extension JobRecord {
         if let error { item["error"] = .m(["code": .s(error.code), "message": .s(error.message)]) }
         if let requestId { item["request_id"] = .s(requestId) }
         if let purgedAt { item["purged_at"] = .s(Timestamp.format(purgedAt)) }
+        if priority != .normal { item["priority"] = .s(priority.rawValue) }
+        if let callbackURL { item["callback_url"] = .s(callbackURL) }
+        if let webhook { item["webhook"] = .m(webhook.item) }
         return item
     }
 
@@ -59,7 +62,9 @@ extension JobRecord {
             id: id, owner: owner, status: status, createdAt: created, expiresAt: Date(timeIntervalSince1970: TimeInterval(expires)),
             source: source, sizes: sizes, format: item["format"]?.string.flatMap(OutputFormat.init(rawValue:)),
             quality: item["quality"]?.int, requestId: item["request_id"]?.string,
-            sourceUploaded: item["source_uploaded"]?.boolValue ?? false)
+            sourceUploaded: item["source_uploaded"]?.boolValue ?? false,
+            priority: item["priority"]?.string.flatMap(JobPriority.init(rawValue:)) ?? .normal, callbackURL: item["callback_url"]?.string)
+        webhook = item["webhook"]?.map.flatMap(WebhookDelivery.init(item:))
         startedAt = try date("started_at")
         finishedAt = try date("finished_at")
         purgedAt = try date("purged_at")

@@ -67,11 +67,17 @@ public struct JobRecord: Sendable, Equatable {
     public var sourceUploaded: Bool
     /// Set by a purge: outputs and upload are deleted, and the job answers 410.
     public var purgedAt: Date?
+    /// The queue it was sent to (`JobPriority`).
+    public var priority: JobPriority
+    /// Where its completion webhook goes (checked by the API when the job was made); nil: none.
+    public var callbackURL: String?
+    /// Its webhook's delivery, once the delivery service has tried (nil before the first attempt).
+    public var webhook: WebhookDelivery?
 
     public init(
         id: String, owner: String, status: JobStatus = .pending, createdAt: Date, expiresAt: Date, source: Source,
         sizes: [SizeRequest], format: OutputFormat? = nil, quality: Int? = nil, requestId: String? = nil,
-        sourceUploaded: Bool = false
+        sourceUploaded: Bool = false, priority: JobPriority = .normal, callbackURL: String? = nil
     ) {
         self.id = id
         self.owner = owner
@@ -89,6 +95,8 @@ public struct JobRecord: Sendable, Equatable {
         self.attempts = 0
         self.requestId = requestId
         self.sourceUploaded = sourceUploaded
+        self.priority = priority
+        self.callbackURL = callbackURL
     }
 
     public static func == (lhs: JobRecord, rhs: JobRecord) -> Bool {

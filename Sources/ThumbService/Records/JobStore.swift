@@ -167,6 +167,21 @@ public struct JobStore: Sendable {
             extraCondition: ("#o = :owner", ["#o": "owner"], [":owner": .s(owner)]))
     }
 
+    /// Records where the job's webhook delivery is.
+    /// - Returns: false when there is no such record (expired meanwhile).
+    /// - Throws: `AWSServiceError`.
+    @discardableResult
+    public func setWebhook(_ id: String, _ delivery: WebhookDelivery) async throws -> Bool {
+        do {
+            try await dynamo.updateItem(
+                table: table, key: Self.key(id), update: "SET webhook = :w", condition: "attribute_exists(#pk)",
+                attributes: ExpressionAttributes(names: ["#pk": JobsTable.partitionKey], values: [":w": .m(delivery.item)]))
+            return true
+        } catch let error as AWSServiceError where error.isConditionalCheckFailed {
+            return false
+        }
+    }
+
     /// One conditional UpdateItem: `status` in `from` (and `extraCondition`), then `status = to` and
     /// the `set` clauses; on a failed condition, `Conflict` with the record as it is.
     private func move(

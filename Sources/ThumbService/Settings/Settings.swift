@@ -94,6 +94,9 @@ public struct Settings: Sendable {
     public var uploadBucket: String?
     /// How long a job record (and its upload) lives after its creation (`expires_at`).
     public var jobTTL: Duration
+    /// The queue of job events for webhooks (`THUMBD_EVENTS_QUEUE`, name or URL): thumbd sends to it
+    /// when a job with a callback URL ends, thumbd-api delivers from it. nil: no webhooks.
+    public var eventsQueue: String?
 
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
@@ -101,7 +104,7 @@ public struct Settings: Sendable {
         "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
         "THUMBD_DECODE_MEMORY_MB", "THUMBD_READ_TIMEOUT", "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
         "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE", "THUMBD_JOBS_TABLE",
-        "THUMBD_UPLOAD_BUCKET", "THUMBD_JOB_TTL",
+        "THUMBD_UPLOAD_BUCKET", "THUMBD_JOB_TTL", "THUMBD_EVENTS_QUEUE",
     ]
 
     public static let defaultKeyTemplate = "{dir}{name}-{width}x{height}.{ext}"
@@ -172,6 +175,7 @@ public struct Settings: Sendable {
         jobsTable = string("THUMBD_JOBS_TABLE")
         uploadBucket = string("THUMBD_UPLOAD_BUCKET")
         jobTTL = try seconds("THUMBD_JOB_TTL", 604_800, 1...31_536_000)
+        eventsQueue = string("THUMBD_EVENTS_QUEUE")
     }
 
     /// The queue setting, or a clear error for the tools that need one.

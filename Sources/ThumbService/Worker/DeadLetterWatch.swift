@@ -21,7 +21,7 @@ import Logging
 struct DeadLetterWatch: Sendable {
     let sqs: SQSClient
     let deadLetterURL: String
-    let store: JobStore
+    let records: JobRecordKeeper
     let parser: JobMessageParser
     let logger: Logger
     let now: @Sendable () -> Date
@@ -73,7 +73,8 @@ struct DeadLetterWatch: Sendable {
                 }
                 ?? JobError(.workerLost, "the message reached the dead-letter queue by the queue's redrive policy without a result")
             do {
-                try await store.fail(id, code: error.code.rawValue, message: error.message, at: now())
+                let record = try await records.store.fail(id, code: error.code.rawValue, message: error.message, at: now())
+                await records.sendEvent(record)
                 logger.warning("job failed in the dead-letter queue", metadata: [
                     "job.id": "\(id)", "message.id": "\(message.messageId)", "error.code": "\(error.code.rawValue)",
                 ])

@@ -2,10 +2,12 @@ import AWSKit
 
 /// The one way the worker deletes messages: receipt handles are collected and deleted ten to a
 /// request (DeleteMessageBatch), at once when ten are waiting, else `maxDelay` after the first of a
-/// batch arrived (a timer the first one starts; nothing runs while nothing waits).
+/// batch arrived (a timer the first one starts; nothing runs while nothing waits). Each message is
+/// deleted from the queue it came from (`SQSMessage.queueUrl`).
 actor DeleteBatcher {
     private let sqs: SQSClient
-    private let queueURL: String
+    /// The queue of messages that do not name theirs.
+    private let defaultQueueURL: String
     private let maxDelay: Duration
     private var pending: [SQSMessage] = []
     private var timer: Task<Void, Never>?
@@ -15,9 +17,9 @@ actor DeleteBatcher {
     ///   - maxDelay: the longest a delete waits for nine others.
     ///   - onFailure: called for each message not deleted, with the reason (it comes back and its job
     ///     runs again, writing the same outputs).
-    init(sqs: SQSClient, queueURL: String, maxDelay: Duration = .milliseconds(200), onFailure: @escaping @Sendable (SQSMessage, String) -> Void) {
+    init(sqs: SQSClient, defaultQueueURL: String, maxDelay: Duration = .milliseconds(200), onFailure: @escaping @Sendable (SQSMessage, String) -> Void) {
         self.sqs = sqs
-        self.queueURL = queueURL
+        self.defaultQueueURL = defaultQueueURL
         self.maxDelay = maxDelay
         self.onFailure = onFailure
     }
@@ -44,9 +46,10 @@ actor DeleteBatcher {
     func flush() async {
         timer?.cancel()
         timer = nil
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(SQSClient.maxBatchEntries))
-            pending.removeFirst(batch.count)
+        while let queueURL = pending.first.map({ $0.queueUrl ?? defaultQueueURL }) {
+            let batch = Array(pending.lazy.filter { ($0.queueUrl ?? self.defaultQueueURL) == queueURL }.prefix(SQSClient.maxBatchEntries))
+            let taken = Set(batch.map(\.receiptHandle))
+            pending.removeAll { taken.contains($0.receiptHandle) }
             let entries = batch.enumerated().map { DeleteMessageBatchEntry(id: "m\($0.offset)", receiptHandle: $0.element.receiptHandle) }
             do {
                 let result = try await sqs.deleteMessageBatch(queueUrl: queueURL, entries: entries)

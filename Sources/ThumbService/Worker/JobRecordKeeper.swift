@@ -7,11 +7,15 @@ import Logging
 /// a run starts only if the record may move to `processing` (a cancelled or finished job is skipped,
 /// so a duplicate delivery cannot redo it), a finished run is recorded `complete` only if the job is
 /// still `processing` (a job cancelled meanwhile has its outputs deleted instead), and a failure that
-/// ends the job is recorded `failed` with the dead-letter queue's code.
+/// ends the job is recorded `failed` with the dead-letter queue's code. Once a job's end is written,
+/// its event goes to the events queue (`JobEvents`, when the job has a callback URL).
 struct JobRecordKeeper: Sendable {
     let store: JobStore
     let s3: S3Client
     let settings: Settings
+    /// nil without `THUMBD_EVENTS_QUEUE`.
+    let events: JobEvents?
+    let logger: Logger
     let now: @Sendable () -> Date
 
     /// Whether to run a job.
@@ -59,7 +63,8 @@ struct JobRecordKeeper: Sendable {
             "encode": ms(outcome.encode), "upload": ms(outcome.upload),
         ]
         do {
-            try await store.complete(id, outputs: outputs, source: source, timingsMs: timings, at: now())
+            let record = try await store.complete(id, outputs: outputs, source: source, timingsMs: timings, at: now())
+            await sendEvent(record)
             return true
         } catch let conflict as JobStore.Conflict {
             if conflict.current == nil || conflict.current?.status == .cancelled { await deleteOutputs(of: job) }
@@ -71,13 +76,24 @@ struct JobRecordKeeper: Sendable {
 
     /// Records the job `failed` with `error`'s code (a job already ended stays as it is). Best effort:
     /// should the table be unreachable, the message's next delivery or the dead-letter watch records it.
-    func fail(id: String, error: JobError, logger: Logger) async {
+    func fail(id: String, error: JobError) async {
         do {
-            try await store.fail(id, code: error.code.rawValue, message: error.message, at: now())
+            await sendEvent(try await store.fail(id, code: error.code.rawValue, message: error.message, at: now()))
         } catch is JobStore.Conflict {
         } catch {
             logger.warning("recording a failed job failed", metadata: ["job.id": "\(id)", "error": "\(error)"])
         }
+    }
+
+    /// Sends the event of a job that ended (with a callback URL); a failure is logged (the owner can
+    /// ask for it again: `POST /v1/jobs/{id}/webhook/redeliver`).
+    func sendEvent(_ record: JobRecord) async {
+        guard record.callbackURL != nil else { return }
+        guard let events else {
+            logger.warning("a job with a callback URL ended, but THUMBD_EVENTS_QUEUE is not set: no webhook", metadata: ["job.id": "\(record.id)"])
+            return
+        }
+        await events.jobEnded(record, logger: logger)
     }
 
     /// Deletes what this job's run writes (a missing object is no error).

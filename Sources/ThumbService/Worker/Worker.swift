@@ -4,7 +4,7 @@ import Imaging
 import Logging
 import Synchronization
 
-/// The queue worker: long-polls, keeps `THUMBD_CONCURRENCY` deliveries in work, extends the
+/// The queue worker: long-polls (its priority queues highest first, `PriorityPolling`), keeps `THUMBD_CONCURRENCY` deliveries in work, extends the
 /// visibility of those in work, deletes a message only after all its outputs are uploaded, sends
 /// permanent failures to the dead-letter queue with their code, backs transient ones off, and on
 /// shutdown stops receiving, drains, and makes what it could not finish visible again.
@@ -33,6 +33,8 @@ public final class Worker: Sendable {
         var lastTurn = ContinuousClock.now
         /// Set while the loop waits for a free slot (every slot busy).
         var waitingForSlotSince: ContinuousClock.Instant?
+        /// Receive turns so far (`PriorityPolling.order`).
+        var turn = 0
     }
 
     /// - Parameters:
@@ -51,14 +53,16 @@ public final class Worker: Sendable {
         self.parser = JobMessageParser(defaultSizes: settings.sizes, maxSide: settings.limits.maxOutputSide)
         self.inFlight = InFlightMessages(capacity: settings.concurrency)
         let store = clients.jobStore(settings: settings)
-        self.records = store.map { JobRecordKeeper(store: $0, s3: clients.s3, settings: settings, now: now) }
-        if let store, let dlq = queues.deadLetterURL {
+        let events = queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0) }
+        let records = store.map { JobRecordKeeper(store: $0, s3: clients.s3, settings: settings, events: events, logger: logger, now: now) }
+        self.records = records
+        if let records, let dlq = queues.deadLetterURL {
             deadLetterWatch = DeadLetterWatch(
-                sqs: clients.sqs, deadLetterURL: dlq, store: store, parser: parser, logger: logger, now: now)
+                sqs: clients.sqs, deadLetterURL: dlq, records: records, parser: parser, logger: logger, now: now)
         } else {
             deadLetterWatch = nil
         }
-        self.deleter = DeleteBatcher(sqs: clients.sqs, queueURL: queues.url) { [logger] message, reason in
+        self.deleter = DeleteBatcher(sqs: clients.sqs, defaultQueueURL: queues.url) { [logger] message, reason in
             logger.warning("delete failed", metadata: ["message.id": "\(message.messageId)", "error": "\(reason)"])
         }
     }
@@ -150,11 +154,12 @@ public final class Worker: Sendable {
     static let receiveGraceAtShutdown: Duration = .seconds(1)
 
     private func receive(max count: Int, shutdown: ShutdownSignal) async -> [SQSMessage] {
-        let task = Task { [sqs, queues, settings] in
-            try await sqs.receiveMessage(
-                queueUrl: queues.url, maxMessages: count, waitSeconds: settings.waitTime.wholeSeconds,
-                visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
+        let turn = loop.withLock { state in
+            defer { state.turn += 1 }
+            return state.turn
         }
+        let order = PriorityPolling.order(queues.jobQueues.map(\.url), turn: turn)
+        let task = Task { try await self.receive(from: order, max: count) }
         let token = shutdown.onTrigger {
             Task {
                 try? await Task.sleep(for: Self.receiveGraceAtShutdown)
@@ -173,6 +178,56 @@ public final class Worker: Sendable {
         }
     }
 
+    /// One receive turn over the queues in `order`. One queue: a long poll. Several: a short poll of
+    /// each in order, up to the first that has messages; when none has, a long poll of all of them at
+    /// once (one long poll at a time would leave the others waiting up to 20 s). Should more than one
+    /// answer, the first `count` in `order` are kept and the rest made visible again at once.
+    private func receive(from order: [String], max count: Int) async throws -> [SQSMessage] {
+        let longPoll = settings.waitTime.wholeSeconds
+        guard order.count > 1 else { return try await poll(order[0], max: count, wait: longPoll) }
+        for url in order {
+            let messages = try await poll(url, max: count, wait: 0)
+            if !messages.isEmpty { return messages }
+        }
+        let answers = await withTaskGroup(of: (Int, Result<[SQSMessage], any Error>)?.self) { group in
+            for (index, url) in order.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await self.poll(url, max: count, wait: longPoll))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var answers: [Int: Result<[SQSMessage], any Error>] = [:]
+            var graceStarted = false
+            while let next = await group.next() {
+                // The grace is over: SQS answers a long poll the moment it hands messages out, so the
+                // other answers on their way have arrived; the polls still waiting are cancelled.
+                guard let (index, answer) = next else { break }
+                answers[index] = answer
+                if !graceStarted, case .success(let messages) = answer, !messages.isEmpty {
+                    graceStarted = true
+                    group.addTask {
+                        try? await Task.sleep(for: Self.receiveGraceAtShutdown)
+                        return nil
+                    }
+                }
+            }
+            group.cancelAll()
+            return answers
+        }
+        let received = order.indices.flatMap { (try? answers[$0]?.get()) ?? [] }
+        if received.isEmpty, let failure = answers.values.compactMap({ answer -> (any Error)? in
+            if case .failure(let error) = answer { return error } else { return nil }
+        }).first {
+            throw failure
+        }
+        await release(Array(received.dropFirst(count)), reason: "more than the free slots arrived from several queues at once")
+        return Array(received.prefix(count))
+    }
+
+    private func poll(_ url: String, max count: Int, wait: Int) async throws -> [SQSMessage] {
+        try await sqs.receiveMessage(
+            queueUrl: url, maxMessages: count, waitSeconds: wait, visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
+    }
+
     private func checkIdle(shutdown: ShutdownSignal) {
         guard let limit = settings.exitWhenIdle, inFlight.count == 0 else { return }
         let idle = lastActivity.withLock { $0.duration(to: .now) }
@@ -183,8 +238,15 @@ public final class Worker: Sendable {
     private func release(_ messages: [SQSMessage], reason: String) async {
         guard !messages.isEmpty else { return }
         // If this fails the messages still come back after their visibility timeout: nothing is lost.
-        _ = try? await sqs.changeMessageVisibility(queueUrl: queues.url, messages: messages, visibilityTimeout: 0)
+        for (queue, batch) in byQueue(messages) {
+            _ = try? await sqs.changeMessageVisibility(queueUrl: queue, messages: batch, visibilityTimeout: 0)
+        }
         logger.info("released", metadata: ["messages.released": "\(messages.count)", "reason": "\(reason)"])
+    }
+
+    /// Deliveries grouped by the queue that handed them out.
+    private func byQueue(_ messages: [SQSMessage]) -> [String: [SQSMessage]] {
+        Dictionary(grouping: messages) { $0.queueUrl ?? queues.url }
     }
 
     // MARK: One message: parse, run, decide, apply
@@ -262,7 +324,7 @@ public final class Worker: Sendable {
         for run in runs {
             logJob(message, run, result: run.error == nil ? "ok" : fate.result, started: started)
             if let records, let id = run.job?.recordId, let error = run.error, endsJob(error, message: message) {
-                await records.fail(id: id, error: error, logger: logger)
+                await records.fail(id: id, error: error)
             }
         }
         await apply(fate, to: message)
@@ -299,7 +361,7 @@ public final class Worker: Sendable {
                 "thumbd.error_code": .string(error.code.rawValue),
                 "thumbd.error_message": .string(String(error.message.prefix(1000))),
                 "thumbd.source_message_id": .string(message.messageId),
-                "thumbd.source_queue": .string(queues.url),
+                "thumbd.source_queue": .string(message.queueUrl ?? queues.url),
                 "thumbd.receive_count": .number(message.receiveCount),
             ]
             do {
@@ -314,7 +376,8 @@ public final class Worker: Sendable {
         case .backOff(_, let delay):
             stats.update { $0.retried += 1 }
             // Should this fail, the message comes back after its visibility timeout instead.
-            _ = try? await sqs.changeMessageVisibility(queueUrl: queues.url, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
+            _ = try? await sqs.changeMessageVisibility(
+                queueUrl: message.queueUrl ?? queues.url, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
         }
     }
 
@@ -349,11 +412,13 @@ public final class Worker: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
-            do {
-                try await sqs.changeMessageVisibility(
-                    queueUrl: queues.url, messages: inFlight.all, visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
-            } catch {
-                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+            for (queue, messages) in byQueue(inFlight.all) {
+                do {
+                    try await sqs.changeMessageVisibility(
+                        queueUrl: queue, messages: messages, visibilityTimeout: settings.visibilityTimeout.wholeSeconds)
+                } catch {
+                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                }
             }
         }
     }

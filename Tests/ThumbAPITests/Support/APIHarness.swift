@@ -77,7 +77,8 @@ struct APIHarness {
         var logger = Logger(label: "thumbd-api-test")
         logger.logLevel = .warning
         let clock = self.clock
-        server = APIServer(settings: settings, api: api, clients: clients, queueURL: queueURL, logger: logger, now: { clock.now })
+        server = APIServer(
+            settings: settings, api: api, clients: clients, queues: ServiceQueues(url: queueURL), logger: logger, now: { clock.now })
     }
 
     /// A new key for `owner`.

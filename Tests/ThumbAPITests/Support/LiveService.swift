@@ -128,9 +128,14 @@ struct LiveService: @unchecked Sendable {
     }
 
     func key(_ owner: String) async throws -> String {
+        try await keyAndSecret(owner).key
+    }
+
+    /// `thumbctl api-key create`: the key and the owner's webhook signing secret.
+    func keyAndSecret(_ owner: String) async throws -> (key: String, secret: String) {
         let created = try await tool("thumbctl", ["api-key", "create", "--owner", owner])
         let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String]
-        return try #require(object?["key"])
+        return (try #require(object?["key"]), try #require(object?["webhook_secret"]))
     }
 
     /// curl, as a user types it; the status, headers (lower-cased names) and body.

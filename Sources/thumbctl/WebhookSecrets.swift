@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import ThumbCommandLine
+import ThumbService
+
+/// `thumbctl webhook-secret rotate --owner NAME`: a new signing secret for an owner's webhooks
+/// (`WebhookSecretStore`). The old one keeps signing beside it for 24 hours, so a receiver can
+/// switch over without refusing a delivery.
+struct WebhookSecrets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook-secret", abstract: "Replace an owner's webhook signing secret (in THUMBD_JOBS_TABLE).",
+        subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a new signing secret for an owner; prints {\"owner\", \"webhook_secret\", \"previous_valid_until\"}.")
+        @OptionGroup var options: ServiceOptions
+        @Option(help: "The owner whose webhooks it signs.") var owner: String
+
+        func validate() throws {
+            guard APIKeyStore.isValidOwner(owner) else { throw ValidationError(APIKeyStore.InvalidOwner(owner: owner).description) }
+        }
+
+        func run() async throws {
+            let keys = try await APIKeys.store(options)
+            let now = Date()
+            let secret = try await WebhookSecretStore(dynamo: keys.dynamo, table: keys.table).rotate(owner: owner, now: now)
+            let object: [String: String] = [
+                "owner": owner, "webhook_secret": secret,
+                "previous_valid_until": Timestamp.format(now.addingTimeInterval(WebhookSecretStore.rotationOverlap)),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
