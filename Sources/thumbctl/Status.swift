@@ -5,7 +5,7 @@ import ThumbCommandLine
 import ThumbService
 
 /// `thumbctl status`: how many messages wait, are in work and are delayed, in each queue (the priority
-/// queues that exist, the queue, the DLQ).
+/// queues that exist, the queue, the DLQ, and the events queue of webhooks when set).
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show visible, in-flight and delayed messages of the queue and its DLQ, and the buckets watched.")
@@ -23,6 +23,7 @@ struct Status: AsyncParsableCommand {
         let rows: [(String, String?)] =
             [("high", queues.url(for: .high)), ("queue", queues.url), ("low", queues.url(for: .low))].filter { $0.1 != nil }
             + [("dlq", queues.deadLetterURL)]
+            + (queues.eventsURL.map { [("events", $0)] } ?? [])
         for (label, url) in rows {
             guard let url else {
                 print(row([label, "-", "-", "-", "none (\(ServiceQueues.NoDeadLetterQueue(queueURL: queues.url)))"]))

@@ -13,7 +13,7 @@ struct WebhookSecrets: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a new signing secret for an owner; prints {\"owner\", \"webhook_secret\", \"previous_valid_until\"}.")
+            abstract: "Make a new signing secret for an owner; prints {\"owner\", \"webhook_secret\", \"previous_valid_until\"} (null when it had none).")
         @OptionGroup var options: ServiceOptions
         @Option(help: "The owner whose webhooks it signs.") var owner: String
 
@@ -24,11 +24,9 @@ struct WebhookSecrets: AsyncParsableCommand {
         func run() async throws {
             let keys = try await APIKeys.store(options)
             let now = Date()
-            let secret = try await WebhookSecretStore(dynamo: keys.dynamo, table: keys.table).rotate(owner: owner, now: now)
-            let object: [String: String] = [
-                "owner": owner, "webhook_secret": secret,
-                "previous_valid_until": Timestamp.format(now.addingTimeInterval(WebhookSecretStore.rotationOverlap)),
-            ]
+            let rotated = try await WebhookSecretStore(dynamo: keys.dynamo, table: keys.table).rotate(owner: owner, now: now)
+            var object: [String: Any] = ["owner": owner, "webhook_secret": rotated.secret]
+            object["previous_valid_until"] = rotated.previousValidUntil.map(Timestamp.format) ?? NSNull()
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }

@@ -117,3 +117,24 @@ struct WebhookSenderTests {
         #expect((entries[1]["signature"] as? String)?.split(separator: " ").count == 2)
     }
 }
+
+@Suite("Webhooks: signing secrets", .enabled(if: Moto.available, Moto.skipNote))
+struct WebhookSecretStoreTests {
+    @Test("one secret per owner; a rotation keeps the old one signing for 24 hours, then only the new")
+    func rotation() async throws {
+        let table = "whsec-\(UUID().uuidString.prefix(8).lowercased())"
+        try await JobsTable.create(name: table, dynamo: Moto.clients.dynamo)
+        let store = WebhookSecretStore(dynamo: Moto.clients.dynamo, table: table)
+        let now = Date()
+        #expect(try await store.secrets(owner: "carol", now: now) == nil)
+        let first = try await store.ensure(owner: "carol", now: now)
+        #expect(try await store.ensure(owner: "carol", now: now) == first, "ensure keeps the secret it finds")
+        let fresh = try await store.rotate(owner: "dave", now: now)
+        #expect(fresh.previousValidUntil == nil, "nothing to keep for an owner without a secret")
+        let rotated = try await store.rotate(owner: "carol", now: now)
+        #expect(rotated.secret != first && WebhookSecretStore.key(of: rotated.secret)?.count == 32)
+        #expect(try await store.secrets(owner: "carol", now: now.addingTimeInterval(3600)) == .init(current: rotated.secret, previous: first))
+        #expect(try await store.secrets(owner: "carol", now: now.addingTimeInterval(86_401)) == .init(current: rotated.secret, previous: nil))
+        await #expect(throws: APIKeyStore.InvalidOwner.self) { try await store.rotate(owner: "no spaces") }
+    }
+}

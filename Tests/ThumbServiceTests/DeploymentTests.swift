@@ -109,6 +109,12 @@ struct DeploymentTests {
         let redrive = json(attributes?["RedrivePolicy"] ?? "") as? [String: Any]
         #expect((redrive?["deadLetterTargetArn"] as? String)?.hasSuffix(":jobs-\(id)-dlq") == true)
         #expect("\(redrive?["maxReceiveCount"] ?? "")" == "5")
+        for suffix in ["-high", "-low"] {
+            let priority = (json(try aws(["sqs", "get-queue-attributes", "--queue-url", queueURL + suffix, "--attribute-names", "All"])) as? [String: Any])?["Attributes"] as? [String: String]
+            let sharedDLQ = json(priority?["RedrivePolicy"] ?? "") as? [String: Any]
+            #expect((sharedDLQ?["deadLetterTargetArn"] as? String)?.hasSuffix(":jobs-\(id)-dlq") == true, "\(suffix) shares the DLQ")
+            #expect(priority?["VisibilityTimeout"] == "60")
+        }
         let dlq = (json(try aws(["sqs", "get-queue-attributes", "--queue-url", queueURL + "-dlq", "--attribute-names", "MessageRetentionPeriod"])) as? [String: Any])?["Attributes"] as? [String: String]
         #expect(dlq?["MessageRetentionPeriod"] == "1209600")
         _ = try aws(["s3api", "head-bucket", "--bucket", "out-\(id)"])
@@ -120,6 +126,7 @@ struct DeploymentTests {
             #expect(policy.contains(action), "\(action)")
         }
         #expect(!policy.contains("\"*\""), "no wildcard resource")
+        #expect(policy.contains(":jobs-\(id)-high") && policy.contains(":jobs-\(id)-low"), "the worker may take from the priority queues")
         #expect(policy.contains("arn:aws:s3:::photos-\(id)/*"))
         #expect(policy.contains("s3:DeleteObject"), "removals delete thumbnails")
         // Each watched bucket's objects may be read. (moto's CloudFormation has no AWS::SQS::QueuePolicy:

@@ -74,18 +74,19 @@ public struct WebhookSecretStore: Sendable {
 
     /// Replaces the owner's secret (`thumbctl webhook-secret rotate`); the old one keeps signing
     /// beside it for `rotationOverlap`.
-    /// - Returns: the new secret.
+    /// - Returns: the new secret, and until when the old one still signs (nil when there was none).
     /// - Throws: `APIKeyStore.InvalidOwner`, `AWSServiceError`.
-    public func rotate(owner: String, now: Date = Date()) async throws -> String {
+    public func rotate(owner: String, now: Date = Date()) async throws -> (secret: String, previousValidUntil: Date?) {
         guard APIKeyStore.isValidOwner(owner) else { throw APIKeyStore.InvalidOwner(owner: owner) }
         let secret = Self.newSecret()
         let current = try await dynamo.getItem(table: table, key: Self.itemKey(owner), consistentRead: true)?["secret"]?.string
         var item = Self.itemKey(owner).merging(["owner": .s(owner), "secret": .s(secret), "created_at": .s(Timestamp.format(now))]) { a, _ in a }
-        if let current {
+        let until = current.map { _ in now.addingTimeInterval(Self.rotationOverlap) }
+        if let current, let until {
             item["previous_secret"] = .s(current)
-            item["previous_until"] = .s(Timestamp.format(now.addingTimeInterval(Self.rotationOverlap)))
+            item["previous_until"] = .s(Timestamp.format(until))
         }
         try await dynamo.putItem(table: table, item: item)
-        return secret
+        return (secret, until)
     }
 }
