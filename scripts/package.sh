@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release tarball thumbd-<version>-linux-<arch>.tar.gz: bin/thumbd, bin/thumb-submit,
-# bin/thumbctl (release, static Swift runtime), the systemd unit, the config example, and
+# Builds the release tarball thumbd-<version>-linux-<arch>.tar.gz: bin/thumbd, bin/thumbd-api,
+# bin/thumb-submit, bin/thumbctl (release, static Swift runtime), the systemd units, the config example, and
 # requirements-ec2.sh. Then checks with ldd that every shared library the binaries need is the base
 # system's or one requirements-ec2.sh installs.
 #
@@ -26,11 +26,12 @@ bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name/bin" "$stage/$name/config"
-for tool in thumbd thumb-submit thumbctl; do
+tools="thumbd thumbd-api thumb-submit thumbctl"
+for tool in $tools; do
     install -m 0755 "$bin/$tool" "$stage/$name/bin/$tool"
     strip "$stage/$name/bin/$tool" 2>/dev/null || true
 done
-install -m 0644 config/thumbd.service config/thumbd.conf.example "$stage/$name/config/"
+install -m 0644 config/thumbd.service config/thumbd-api.service config/thumbd.conf.example "$stage/$name/config/"
 install -m 0755 config/user-data.sh "$stage/$name/config/"
 install -m 0755 requirements-ec2.sh config/install.sh "$stage/$name/"
 
@@ -50,7 +51,7 @@ declare -A provided=(
 )
 base="linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libgcc_s.so.1 libutil.so.1"
 missing=0
-for tool in thumbd thumb-submit thumbctl; do
+for tool in $tools; do
     if ldd "$stage/$name/bin/$tool" | grep -q "not found"; then
         echo "package.sh: $tool: $(ldd "$stage/$name/bin/$tool" | grep "not found" | tr '\n' ' ')" >&2
         missing=1

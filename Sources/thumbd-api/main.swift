@@ -50,6 +50,8 @@ struct ThumbdAPI: AsyncParsableCommand {
         if queues.eventsURL == nil { logger.info("no events queue (THUMBD_EVENTS_QUEUE): jobs with a callback_url are refused") }
         let server = APIServer(settings: settings, api: api, clients: clients, queues: queues, logger: logger)
         try await server.run { port in
+            // Under systemd's Type=notify: started once it listens.
+            SystemdNotifier().notify("READY=1\nSTATUS=listening on \(api.host):\(port)")
             logger.info("listening", metadata: [
                 "address": "\(api.host):\(port)", "queue.url": "\(queues.url)", "jobs_table": "\(api.jobsTable)",
                 "events.url": "\(queues.eventsURL ?? "none")",

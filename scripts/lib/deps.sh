@@ -21,7 +21,7 @@ THUMBD_APT_PACKAGES=(
     libjpeg-turbo-progs    # cjpeg, jpegtran, djpeg: arithmetic and per-component-scan fixtures, reference decodes
     icc-profiles-free      # the Adobe RGB ICC profile for colour-conversion fixtures
     libgs-common           # Ghostscript's default CMYK ICC profile for the CMYK-with-profile fixture
-    systemd                # systemd-analyze verify for config/thumbd.service
+    systemd                # systemd-analyze verify for config/thumbd.service and thumbd-api.service
     chromium               # the upload page's tests run in a real browser, headless...
     chromium-driver        # ...driven over WebDriver by selenium
 )

@@ -136,7 +136,8 @@ public struct APIServer: Sendable {
 }
 
 /// The first service to hear of graceful shutdown (services stop in reverse order): it sets the
-/// notice, so held waits answer and `/readyz` fails while the server still drains.
+/// notice, so held waits answer and `/readyz` fails while the server still drains, and tells systemd
+/// (`STOPPING=1`, under `Type=notify`).
 struct ShutdownWatcher: Service {
     let notice: ShutdownNotice
     let logger: Logger
@@ -144,6 +145,7 @@ struct ShutdownWatcher: Service {
     func run() async throws {
         try? await gracefulShutdown()
         notice.trigger()
+        SystemdNotifier().notify("STOPPING=1")
         logger.info("draining", metadata: ["reason": "graceful shutdown"])
     }
 }
