@@ -186,6 +186,21 @@ struct LiveAPITests {
         _ = await service.api?.wait()
     }
 
+    @Test("under systemd (Type=notify): READY=1 once it listens, STOPPING=1 when SIGTERM starts the drain")
+    func systemdNotify() async throws {
+        var service = try await LiveService(["THUMBD_API_AUTH": "none"])
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("api-notify-\(service.id).sock").path
+        let listener = try PeerProcess("notify_listener.py", [socket])
+        defer { listener.stop() }
+        try await service.startAPI(["NOTIFY_SOCKET": socket])
+        let ready = try await offCooperativePool { listener.readLine() }
+        #expect(ready.hasPrefix("READY=1") && ready.contains("listening on 127.0.0.1:\(service.port)"), "\(ready)")
+        service.api?.signal(SIGTERM)
+        let stopping = try await offCooperativePool { listener.readLine() }
+        #expect(stopping == "STOPPING=1")
+        #expect(await service.api?.wait() == 0)
+    }
+
     @Test("SIGTERM: a held Prefer: wait answers 202 at once with the job as it stands, and thumbd-api exits 0")
     func gracefulStop() async throws {
         var service = try await LiveService(["THUMBD_API_AUTH": "none"])

@@ -8,6 +8,8 @@ import AWSKit
 /// | `job#<id>` | a `JobRecord` | `jobs#<owner>`, `created_at`: an owner's jobs, newest first |
 /// | `apikey#<id>` | an API key (its SHA-256, never the key) | `apikeys`, `created_at`: every key |
 /// | `idem#<owner>#<sha256(key)>` | an `Idempotency-Key` and the job it made | none |
+/// | `upload#<id>` | a direct upload (`POST /v1/uploads`): its owner and key | none |
+/// | `whsecret#<owner>` | the owner's webhook signing secret (`WebhookSecretStore`) | none |
 ///
 /// `expires_at` (epoch seconds) is the TTL attribute: DynamoDB deletes expired items within days,
 /// and readers treat an item past it as gone at once.
