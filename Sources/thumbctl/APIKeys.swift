@@ -22,8 +22,9 @@ struct APIKeys: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await APIKeys.store(options)
-            let (entry, key) = try await store.create(owner: owner)
+            // The secret first: should the key's write then fail, nothing is made that is never shown.
             let secret = try await WebhookSecretStore(dynamo: store.dynamo, table: store.table).ensure(owner: owner)
+            let (entry, key) = try await store.create(owner: owner)
             let object: [String: String] = ["id": entry.id, "owner": entry.owner, "key": key, "webhook_secret": secret]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))

@@ -34,6 +34,12 @@ struct WebhookLiveTests {
             #expect(refused.status == 422 && LiveService.json(refused.body)["code"] as? String == "invalid_callback_url", "\(bad): \(refused.body)")
         }
 
+        // An owner without a signing secret (a key made before webhooks existed): refused, not accepted
+        // and never delivered.
+        let carol = try await APIKeyStore(dynamo: Moto.clients.dynamo, table: service.table).create(owner: "carol").key
+        let unsigned = try await service.curl(["-H", "Authorization: Bearer \(carol)", "-F", photo, "-F", callback, "\(service.base)/v1/jobs"])
+        #expect(unsigned.status == 422 && (LiveService.json(unsigned.body)["detail"] as? String)?.contains("webhook-secret rotate --owner carol") == true, "\(unsigned.body)")
+
         // A job cancelled before any worker runs: job.cancelled, after two failed attempts.
         let first = try await service.curl(auth + ["-F", photo, "-F", callback, "\(service.base)/v1/jobs"])
         let firstLocation = try #require(first.headers["location"], "\(first.status) \(first.body)")
@@ -57,11 +63,10 @@ struct WebhookLiveTests {
         #expect(entries.allSatisfy { $0["verified"] as? Bool == true }, "the Python verifier: \(entries.map { $0["reason"] ?? "" })")
         #expect(Set(entries.compactMap { $0["id"] as? String }).count == 1, "one webhook-id across the retries")
         #expect(entries.allSatisfy { $0["path"] as? String == "/hooks/thumbd" && $0["content_type"] as? String == "application/json" })
-        if let body = (entries.last?["body"] as? String).map(LiveService.json) {
-            #expect(body["type"] as? String == "job.cancelled" && body["timestamp"] is String)
-            let data = body["data"] as? [String: Any]
-            #expect(data?["id"] as? String == firstID && data?["status"] as? String == "cancelled" && data?["webhook"] is NSNull)
-        }
+        let body = LiveService.json(try #require(entries.last?["body"] as? String))
+        #expect(body["type"] as? String == "job.cancelled" && body["timestamp"] is String)
+        let data = body["data"] as? [String: Any]
+        #expect(data?["id"] as? String == firstID && data?["status"] as? String == "cancelled" && data?["webhook"] is NSNull)
 
         // A job that completes: job.complete on the first attempt.
         let worker = try service.startWorker()

@@ -83,7 +83,9 @@ struct WebhookSenderTests {
         let key = try #require(WebhookSecretStore.key(of: secret))
         let attempt = await sender.send(to: url, id: "evt_1", at: Date(), body: Data("{}".utf8), keys: [key])
         #expect(!attempt.succeeded && attempt.status == nil)
-        #expect(attempt.error?.contains("refused") == true, "\(attempt)")
+        #expect(attempt.error == "the callback URL's host resolves to an address webhooks may not reach", "\(attempt)")
+        #expect(attempt.detail?.contains("addressRefused") == true, "\(attempt)")
+        #expect(attempt.error?.contains("127.0.0.1") == false && attempt.error?.contains("::1") == false, "no address in what the owner sees")
         try await Task.sleep(for: .milliseconds(300))
         #expect(Self.entries(log).isEmpty, "a connection was made")
 
@@ -115,6 +117,28 @@ struct WebhookSenderTests {
         #expect(entries.count == 3)
         #expect(entries.map { $0["verified"] as? Bool } == [true, true, false], "\(entries)")
         #expect((entries[1]["signature"] as? String)?.split(separator: " ").count == 2)
+    }
+}
+
+@Suite("Webhooks: settings")
+struct WebhookSettingsTests {
+    func settings(_ environment: [String: String]) throws -> APISettings {
+        let base = ["THUMBD_JOBS_TABLE": "t", "THUMBD_UPLOAD_BUCKET": "u", "THUMBD_OUTPUT_BUCKET": "o"]
+        let source = Settings.Source(environment: base.merging(environment) { _, new in new })
+        return try APISettings(source, settings: try Settings(source))
+    }
+
+    @Test("THUMBD_WEBHOOK_RETRY_DELAYS: the Standard Webhooks schedule by default; whole seconds within SQS's visibility limit; the flags are booleans")
+    func retryDelays() throws {
+        #expect(try settings([:]).webhookRetryDelays == [5, 300, 1800, 7200, 18000, 36000, 36000])
+        #expect(try settings(["THUMBD_WEBHOOK_RETRY_DELAYS": "1, 2,3"]).webhookRetryDelays == [1, 2, 3])
+        #expect(try settings(["THUMBD_WEBHOOK_RETRY_DELAYS": ""]).webhookRetryDelays.count == 7, "empty is unset, as for every setting")
+        for bad in ["1,,2", "x", "-1", "43001", String(repeating: "1,", count: 21) + "1"] {
+            #expect(throws: Settings.InvalidSetting.self, "\(bad)") { try settings(["THUMBD_WEBHOOK_RETRY_DELAYS": bad]) }
+        }
+        let rule = try settings(["THUMBD_WEBHOOK_ALLOW_HTTP": "true"]).callbackRule
+        #expect(rule.allowHTTP && !rule.allowPrivate)
+        #expect(throws: Settings.InvalidSetting.self) { try settings(["THUMBD_WEBHOOK_ALLOW_PRIVATE": "maybe"]) }
     }
 }
 

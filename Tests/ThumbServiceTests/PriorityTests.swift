@@ -23,6 +23,24 @@ struct PriorityPollingTests {
 
 @Suite("Priority queues end to end", .enabled(if: Moto.available, Moto.skipNote))
 struct PriorityServiceTests {
+    @Test("thumb-submit --priority high goes to <queue>-high; without that queue, to the queue with a warning")
+    func submitFallback() async throws {
+        let fixture = try await ServiceFixture()
+        try await fixture.setUp()
+        let highURL = try await fixture.url(fixture.queue + "-high")
+        let arguments = ["--bucket", fixture.sourceBucket, "--keys", "codelab-04/owl.jpg", "--width", "32", "--priority", "high"]
+        let sent = try await fixture.tool("thumb-submit", arguments)
+        #expect(sent.status == 0 && sent.stderr.isEmpty, "\(sent.stderr)")
+        #expect(try await visible(highURL) == 1)
+        try await Moto.sqs.deleteQueue(queueUrl: highURL)
+        let fallback = try await fixture.tool("thumb-submit", arguments)
+        #expect(fallback.status == 0)
+        #expect(fallback.stderr.contains("warning: no queue \(fixture.queue)-high"), "\(fallback.stderr)")
+        #expect(try await visible(try await fixture.url(fixture.queue)) == 1)
+        let status = try await fixture.tool("thumbctl", ["status"])
+        #expect(status.stdout.contains("low ") && !status.stdout.contains("high "), "only the queues that exist: \(status.stdout)")
+    }
+
     func visible(_ queueURL: String) async throws -> Int {
         Int(try await Moto.sqs.getQueueAttributes(queueUrl: queueURL, names: ["ApproximateNumberOfMessages"])["ApproximateNumberOfMessages"] ?? "") ?? -1
     }
@@ -54,5 +72,11 @@ struct PriorityServiceTests {
         let lowBefore = done[..<position].count
         #expect(lowBefore < 75, "\(lowBefore) low jobs finished before the high one")
         #expect(lowBefore >= 10, "it was sent after the backfill started")
+        // Each delivery was deleted from the queue it came from.
+        for url in [lowURL, highURL, try await fixture.url(fixture.queue)] {
+            let counts = try await Moto.sqs.getQueueAttributes(queueUrl: url, names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            #expect(counts["ApproximateNumberOfMessages"] == "0" && counts["ApproximateNumberOfMessagesNotVisible"] == "0", "\(url): \(counts)")
+        }
+        #expect(!result.lines.contains { $0["msg"] == "delete failed" })
     }
 }

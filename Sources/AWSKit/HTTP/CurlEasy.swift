@@ -137,10 +137,12 @@ final class CurlEasy {
                 }
 
                 errorBuffer[0] = 0
-                let result = withExtendedLifetime((fileBody, gate)) { curl_easy_perform(handle) }
-                if result != CURLE_OK, let refused = gate?.refused {
+                var result = withExtendedLifetime((fileBody, gate)) { curl_easy_perform(handle) }
+                if result != CURLE_OK, let gate, gate.opened == 0, let refused = gate.refused {
                     throw HTTPError(kind: .addressRefused, message: "connecting to \(refused) is not allowed", target: target)
                 }
+                // The body was cut at the limit on purpose (truncateResponse): the answer is complete.
+                if result == CURLE_WRITE_ERROR && sink.truncated { result = CURLE_OK }
                 if let failure = fileBody?.failure {
                     throw HTTPError(kind: .invalidRequest, message: "the body file could not be read (errno \(failure))", target: target)
                 }
@@ -190,6 +192,8 @@ final class ResponseSink {
     var body = Data()
     var headers = HTTPHeaders()
     var exceeded = false
+    /// The transfer was stopped at `limit` with `truncate`.
+    var truncated = false
 
     init(limit: Int, truncate: Bool = false, cancellation: CancellationFlag? = nil) {
         self.limit = limit
@@ -197,15 +201,19 @@ final class ResponseSink {
         self.cancellation = cancellation
     }
 
+    /// Whether to go on: false stops the transfer (over the limit; with `truncate`, once the first
+    /// `limit` bytes are kept, so a long or endless answer costs nothing more).
     func appendBody(_ pointer: UnsafeMutablePointer<CChar>, count: Int) -> Bool {
-        var kept = count
-        if body.count + count > limit {
-            exceeded = true
-            guard truncate else { return false }
-            kept = max(0, limit - body.count)
+        guard body.count + count > limit else {
+            pointer.withMemoryRebound(to: UInt8.self, capacity: count) { body.append($0, count: count) }
+            return true
         }
+        exceeded = true
+        guard truncate else { return false }
+        let kept = max(0, limit - body.count)
         pointer.withMemoryRebound(to: UInt8.self, capacity: count) { body.append($0, count: kept) }
-        return true
+        truncated = true
+        return false
     }
 
     /// One header line as curl hands it over (CRLF included). Trimmed by hand over its UTF-8: this
@@ -256,20 +264,23 @@ private let curlProgress: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
     return sink.cancellation?.isCancelled == true ? 1 : 0
 }
 
-/// `HTTPRequest.allowAddress` as the open-socket callback sees it, and the last address it refused.
+/// `HTTPRequest.allowAddress` as the open-socket callback sees it: the last address it refused, and
+/// how many sockets it opened (curl tries each address of a name in turn).
 final class AddressGate {
     let allows: @Sendable ([UInt8]) -> Bool
     var refused: String?
+    var opened = 0
 
     init(_ allows: @escaping @Sendable ([UInt8]) -> Bool) { self.allows = allows }
 
-    /// The IP address of a `sockaddr` (IPv4 or IPv6), or nil for another family.
-    static func bytes(of address: UnsafeRawPointer, family: Int32) -> [UInt8]? {
+    /// The IP address of a `sockaddr` of `length` bytes (IPv4 or IPv6), or nil for another family
+    /// or a length too short for its family.
+    static func bytes(of address: UnsafeRawPointer, length: Int, family: Int32) -> [UInt8]? {
         switch family {
-        case AF_INET:
+        case AF_INET where length >= MemoryLayout<sockaddr_in>.size:
             var raw = address.loadUnaligned(as: sockaddr_in.self).sin_addr
             return withUnsafeBytes(of: &raw) { Array($0) }
-        case AF_INET6:
+        case AF_INET6 where length >= MemoryLayout<sockaddr_in6>.size:
             var raw = address.loadUnaligned(as: sockaddr_in6.self).sin6_addr
             return withUnsafeBytes(of: &raw) { Array($0) }
         default:
@@ -292,12 +303,17 @@ private let curlOpenSocket: ccurl_opensocket_callback = { clientp, _, address in
     guard let clientp, let address else { return CURL_SOCKET_BAD }
     let gate = Unmanaged<AddressGate>.fromOpaque(clientp).takeUnretainedValue()
     let family = address.pointee.family
+    // curl hands over its own struct whose address is storage of `addrlen` bytes (a sockaddr_in6 is
+    // longer than the `struct sockaddr` curl_sockaddr declares): read no more than that.
     let offset = MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
-    guard let bytes = AddressGate.bytes(of: UnsafeRawPointer(address) + offset, family: family), gate.allows(bytes) else {
-        gate.refused = AddressGate.bytes(of: UnsafeRawPointer(address) + offset, family: family).map(AddressGate.describe) ?? "an address of family \(family)"
+    let bytes = AddressGate.bytes(of: UnsafeRawPointer(address) + offset, length: Int(address.pointee.addrlen), family: family)
+    guard let bytes, gate.allows(bytes) else {
+        gate.refused = bytes.map(AddressGate.describe) ?? "an address of family \(family)"
         return CURL_SOCKET_BAD
     }
-    return socket(family, address.pointee.socktype, address.pointee.protocol)
+    let descriptor = socket(family, address.pointee.socktype, address.pointee.protocol)
+    if descriptor >= 0 { gate.opened += 1 }
+    return descriptor
 }
 
 /// A request body read from a file as curl sends it: bytes `0..<length` of `descriptor`, by `pread`.

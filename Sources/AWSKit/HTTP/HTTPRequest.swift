@@ -21,14 +21,15 @@ public struct HTTPRequest: Sendable {
     /// Largest response body accepted; a larger one fails with `HTTPError.responseTooLarge`, unless
     /// `truncateResponse`.
     public var maxResponseBytes: Int
-    /// Keep the first `maxResponseBytes` of the body and drop the rest (no error).
+    /// Keep the first `maxResponseBytes` of the body and stop reading there (no error).
     public var truncateResponse = false
     /// Whether the proxy variables of the environment apply (libcurl reads `https_proxy`...). False:
     /// no proxy at all.
     public var useEnvironmentProxy = true
     /// Decides each address before a connection to it is made (after DNS, so a name resolving to a
     /// refused address is refused): the address's bytes in network order, 4 for IPv4, 16 for IPv6.
-    /// A refusal fails the request with `HTTPError.Kind.addressRefused`. nil: every address.
+    /// When every address tried was refused, the request fails with `HTTPError.Kind.addressRefused`.
+    /// nil: every address.
     public var allowAddress: (@Sendable ([UInt8]) -> Bool)?
 
     public init(

@@ -20,6 +20,8 @@ struct JobsController: Sendable {
     let queues: ServiceQueues
     /// Sends `job.cancelled` events; nil without an events queue (no webhooks).
     let events: JobEvents?
+    /// Owners' signing secrets: a job with a callback URL needs its owner to have one.
+    let secrets: WebhookSecretStore
     let renderer: JobDocumentRenderer
     let waiter: JobWaiter
     let spoolFiles: SpoolFiles
@@ -116,6 +118,7 @@ struct JobsController: Sendable {
                 "send multipart/form-data (-F image=@photo.jpg), an image body (image/jpeg, image/png) or application/json")
         }
 
+        if record.callbackURL != nil { try await requireSigningSecret(owner, context: context) }
         if let idempotencyKey {
             let claim: IdempotencyStore.Claim
             do {
@@ -266,12 +269,8 @@ struct JobsController: Sendable {
         var job = record.job
         job.outputBucket = api.outputBucket
         job.keyTemplate = Self.outputPrefix(record.id) + "{name}-{width}x{height}.{ext}"
+        // newRecord made the priority one whose queue exists.
         let queueURL = queues.url(for: record.priority) ?? queues.url
-        if queues.url(for: record.priority) == nil {
-            logger.warning(
-                "no queue for this priority (thumbctl setup makes it): the job goes to the main queue",
-                metadata: ["request_id": "\(context.requestID)", "job.priority": "\(record.priority.rawValue)"])
-        }
         do {
             _ = try await clients.sqs.sendMessage(queueUrl: queueURL, body: JobEncoder.encode(job))
         } catch {
@@ -292,12 +291,38 @@ struct JobsController: Sendable {
         return Problem(JobError(.jobsTable, "\(what); quote request id \(context.requestID)", transient: true))
     }
 
+    /// A new record. A priority whose queue does not exist becomes `normal` (the main queue takes the
+    /// job, the record says so, and the log warns).
     private func newRecord(id: String, owner: String, source: JobRecord.Source, options: JobOptions, context: APIContext) -> JobRecord {
         let created = now()
+        var options = options
+        if queues.url(for: options.priority) == nil {
+            logger.warning(
+                "no queue for this priority (thumbctl setup makes it): the job goes to the main queue",
+                metadata: ["request_id": "\(context.requestID)", "job.priority": "\(options.priority.rawValue)"])
+            options.priority = .normal
+        }
         return JobRecord(
             id: id, owner: owner, createdAt: created, expiresAt: created.addingTimeInterval(Double(settings.jobTTL.wholeSeconds)),
             source: source, sizes: options.sizes, format: options.format, quality: options.quality, requestId: context.requestID,
             priority: options.priority, callbackURL: options.callbackURL)
+    }
+
+    /// A webhook is signed with its owner's secret: without one (an owner from before webhooks, or the
+    /// anonymous owner), a callback URL is refused rather than accepted and never delivered.
+    /// - Throws: `Problem` `invalid_callback_url`, `jobs_table`.
+    private func requireSigningSecret(_ owner: String, context: APIContext) async throws {
+        let found: WebhookSecretStore.Secrets?
+        do {
+            found = try await secrets.secrets(owner: owner, now: now())
+        } catch {
+            throw tableFailure(error, "the webhook signing secret could not be read", context: context)
+        }
+        guard found != nil else {
+            throw Problem(
+                .invalidCallbackURL,
+                "there is no webhook signing secret for this owner yet: the operator makes one with thumbctl webhook-secret rotate --owner \(owner)")
+        }
     }
 
     /// A replayed request may arrive while the first is still storing its upload: wait up to 10 s.
@@ -460,10 +485,10 @@ struct JobsController: Sendable {
     }
 
     static func describe(_ options: JobOptions) -> String {
-        [
-            options.sizes.map(\.description).joined(separator: ","), options.format?.rawValue ?? "", options.quality.map(String.init) ?? "",
-            options.priority.rawValue, options.callbackURL ?? "",
-        ].joined(separator: "|")
+        var parts = [options.sizes.map(\.description).joined(separator: ","), options.format?.rawValue ?? "", options.quality.map(String.init) ?? ""]
+        // Only when set: a request without them keeps the fingerprint it had before they existed.
+        if options.priority != .normal || options.callbackURL != nil { parts += [options.priority.rawValue, options.callbackURL ?? ""] }
+        return parts.joined(separator: "|")
     }
 
     static func fingerprint(_ parts: [String]) -> String {

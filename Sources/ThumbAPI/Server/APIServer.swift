@@ -36,7 +36,6 @@ public struct APIServer: Sendable {
         self.now = now
     }
 
-    /// Every route of the API (the OpenAPI document lists the same).
     var renderer: JobDocumentRenderer { JobDocumentRenderer(s3: clients.s3, publicOutputs: settings.acl == .publicRead) }
 
     /// The webhook delivery service, when there is an events queue.
@@ -50,6 +49,7 @@ public struct APIServer: Sendable {
         }
     }
 
+    /// Every route of the API (the OpenAPI document lists the same).
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: FrontMiddleware(logger: logger, metrics: metrics))
@@ -57,7 +57,8 @@ public struct APIServer: Sendable {
         let controller = JobsController(
             settings: settings, api: api, clients: clients, store: store,
             idempotency: IdempotencyStore(dynamo: clients.dynamo, table: api.jobsTable), queues: queues,
-            events: queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0) }, renderer: renderer,
+            events: queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0, store: store) },
+            secrets: WebhookSecretStore(dynamo: clients.dynamo, table: api.jobsTable), renderer: renderer,
             waiter: JobWaiter(watch: StatusWatch(store: store, logger: logger), shutdown: shutdown),
             spoolFiles: SpoolFiles(),
             uploads: DirectUploads(

@@ -24,7 +24,9 @@ info:
     (seconds), `webhook-signature` (`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the
     owner's secret, the bytes after `whsec_` base64-decoded; two signatures for 24 h after a
     rotation). Any 2xx answer delivers it; otherwise it is retried after 5 s, 5 min, 30 min, 2 h,
-    5 h, 10 h and 10 h, and then marked `failed`. The job's `webhook` member shows where it is.
+    5 h, 10 h and 10 h (the server's `THUMBD_WEBHOOK_RETRY_DELAYS` may set another schedule), and
+    then marked `failed` (the event goes to the events dead-letter queue). The job's `webhook`
+    member shows where it is; `POST /v1/jobs/{id}/webhook/redeliver` sends it again.
 servers:
   - url: /
 tags:
@@ -473,7 +475,7 @@ components:
     CallbackURL:
       type: string
       maxLength: 2048
-      description: "https (http only with THUMBD_WEBHOOK_ALLOW_HTTP), no user information, not a loopback, private, link-local, multicast or IPv4-mapped address (checked again when connecting); else 422 invalid_callback_url."
+      description: "https (http only with the server's THUMBD_WEBHOOK_ALLOW_HTTP), no user information, not a loopback or private address (unless THUMBD_WEBHOOK_ALLOW_PRIVATE) nor a link-local, multicast or IPv4-mapped one (checked again for the address connected to); else 422 invalid_callback_url, as when the server has no events queue or the owner no signing secret."
     UploadForm:
       type: object
       required: [image]

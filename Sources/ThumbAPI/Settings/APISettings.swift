@@ -33,7 +33,8 @@ public struct APISettings: Sendable {
     public var callbackRule: CallbackURLRule
     /// The waits before each retry of a failed webhook, in seconds (`THUMBD_WEBHOOK_RETRY_DELAYS`,
     /// comma-separated; default the Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
-    /// 10 h). One attempt more than there are delays; each at most 12 h (SQS's visibility limit).
+    /// 10 h). One attempt more than there are delays; each at most 43,000 s (SQS's visibility limit
+    /// of 12 h counts from the receive, less the attempt's own minute).
     public var webhookRetryDelays: [Int]
 
     public static let defaultRetryDelays = [5, 300, 1800, 7200, 18000, 36000, 36000]
@@ -97,8 +98,8 @@ public struct APISettings: Sendable {
         callbackRule = CallbackURLRule(allowHTTP: try flag("THUMBD_WEBHOOK_ALLOW_HTTP"), allowPrivate: try flag("THUMBD_WEBHOOK_ALLOW_PRIVATE"))
         if let text = source.value("THUMBD_WEBHOOK_RETRY_DELAYS") {
             let delays = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ $0.map { (0...43_200).contains($0) } ?? false }) else {
-                throw invalid("THUMBD_WEBHOOK_RETRY_DELAYS", "must be 1 to 20 comma-separated whole seconds, each 0 to 43200, not \"\(text)\"")
+            guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ $0.map { (0...43_000).contains($0) } ?? false }) else {
+                throw invalid("THUMBD_WEBHOOK_RETRY_DELAYS", "must be 1 to 20 comma-separated whole seconds, each 0 to 43000, not \"\(text)\"")
             }
             webhookRetryDelays = delays.compactMap { $0 }
         } else {

@@ -28,28 +28,40 @@ struct WebhookDeliverer: Service {
     static let attemptVisibility = 60
     static let errorCode = "webhook_failed"
 
+    /// Delivers until graceful shutdown: the receive waiting then is abandoned, attempts under way
+    /// finish (10 s at most), so none is cut off and counted failed when the receiver may have it.
     func run() async throws {
-        let deadLetterURL = await findDeadLetterQueue()
-        if deadLetterURL == nil {
+        guard let deadLetterURL = await findDeadLetterQueue() else { return }  // shut down meanwhile
+        if deadLetterURL.isEmpty {
             logger.warning("the events queue has no dead-letter queue: webhooks that fail for good are deleted after their last attempt",
                 metadata: ["queue.url": "\(eventsURL)"])
         }
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let messages: [SQSMessage]
-                do {
-                    messages = try await sqs.receiveMessage(
-                        queueUrl: eventsURL, maxMessages: 10, waitSeconds: 20, visibilityTimeout: Self.attemptVisibility)
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.warning("receiving events failed", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(2))
-                    continue
-                }
-                await withTaskGroup(of: Void.self) { group in
-                    for message in messages { group.addTask { await deliver(message, deadLetterURL: deadLetterURL) } }
-                }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let received = await cancelWhenGracefulShutdown {
+                try await sqs.receiveMessage(queueUrl: eventsURL, maxMessages: 10, waitSeconds: 20, visibilityTimeout: Self.attemptVisibility)
             }
+            let messages: [SQSMessage]
+            switch received {
+            case .success(let list):
+                messages = list
+            case .failure(let error):
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                logger.warning("receiving events failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for message in messages { group.addTask { await deliver(message, deadLetterURL: deadLetterURL.isEmpty ? nil : deadLetterURL) } }
+            }
+        }
+    }
+
+    /// `body` as a Result, abandoned (cancelled) on graceful shutdown.
+    private func cancelWhenGracefulShutdown<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
+        do {
+            return .success(try await ServiceLifecycle.cancelWhenGracefulShutdown(body))
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -80,17 +92,27 @@ struct WebhookDeliverer: Service {
         ]
         if let status = result.status { metadata["webhook.status"] = "\(status)" }
         if let error = result.error { metadata["error"] = "\(error)" }
+        if let detail = result.detail { metadata["error.detail"] = "\(detail)" }
         if result.succeeded {
             await save(delivery, of: record.id)
-            try? await sqs.deleteMessage(queueUrl: eventsURL, receiptHandle: message.receiptHandle)
+            do {
+                try await sqs.deleteMessage(queueUrl: eventsURL, receiptHandle: message.receiptHandle)
+            } catch {
+                // It comes back and is delivered again, with the same webhook-id (receivers deduplicate).
+                logger.warning("deleting a delivered event failed", metadata: ["webhook.id": "\(event.id)", "error": "\(error)"])
+            }
             logger.info("webhook delivered", metadata: metadata)
         } else if attempt <= retryDelays.count {
             let delay = retryDelays[attempt - 1]
             delivery.status = .pending
             delivery.nextAttemptAt = now().addingTimeInterval(TimeInterval(delay))
             await save(delivery, of: record.id)
-            // Should this fail, the attempt is repeated when the visibility ends (a minute).
-            try? await sqs.changeMessageVisibility(queueUrl: eventsURL, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
+            do {
+                try await sqs.changeMessageVisibility(queueUrl: eventsURL, receiptHandle: message.receiptHandle, visibilityTimeout: delay)
+            } catch {
+                // The attempt comes back when its visibility ends (a minute) instead.
+                logger.warning("scheduling a webhook retry failed", metadata: ["webhook.id": "\(event.id)", "error": "\(error)"])
+            }
             metadata["webhook.retry_in_s"] = "\(delay)"
             logger.warning("webhook attempt failed", metadata: metadata)
         } else {
@@ -107,7 +129,7 @@ struct WebhookDeliverer: Service {
         do {
             owned = try await secrets.secrets(owner: record.owner, now: now())
         } catch {
-            return WebhookSender.Attempt(error: "the signing secret could not be read")
+            return WebhookSender.Attempt(error: "the signing secret could not be read", detail: "\(error)")
         }
         guard let owned else {
             return WebhookSender.Attempt(
@@ -151,14 +173,26 @@ struct WebhookDeliverer: Service {
         try? await sqs.deleteMessage(queueUrl: eventsURL, receiptHandle: message.receiptHandle)
     }
 
-    /// The events queue's dead-letter queue: its RedrivePolicy's target, else `<events>-dlq`.
+    /// The events queue's dead-letter queue: its RedrivePolicy's target, else `<events>-dlq`; `""`
+    /// when there is none. Other failures are retried (a passing outage must not turn dead-lettering
+    /// into deletion for the process's life); nil once shutdown begins.
     private func findDeadLetterQueue() async -> String? {
-        if let policy = try? await sqs.getQueueAttributes(queueUrl: eventsURL, names: ["RedrivePolicy"])["RedrivePolicy"],
-            let target = ServiceQueues.redriveTarget(policy)
-        {
-            return try? await sqs.getQueueUrl(name: target.name, ownerAccountId: target.account)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let policy = try await sqs.getQueueAttributes(queueUrl: eventsURL, names: ["RedrivePolicy"])["RedrivePolicy"]
+                let target = ServiceQueues.redriveTarget(policy)
+                do {
+                    return try await sqs.getQueueUrl(
+                        name: target?.name ?? ServiceQueues.conventionalDeadLetterName(queue: eventsURL), ownerAccountId: target?.account)
+                } catch let error as AWSServiceError where error.isQueueDoesNotExist {
+                    return ""
+                }
+            } catch {
+                logger.warning("finding the events dead-letter queue failed; trying again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(5))
+            }
         }
-        return try? await sqs.getQueueUrl(name: ServiceQueues.conventionalDeadLetterName(queue: eventsURL))
+        return nil
     }
 }
 

@@ -18,8 +18,11 @@ struct WebhookSender: Sendable {
     struct Attempt: Sendable, Equatable {
         /// The answer's HTTP status; nil when there was none.
         var status: Int?
-        /// Why it did not succeed (nil when it did).
+        /// Why it did not succeed, for the job's owner (nil when it did): which kind of failure, never
+        /// an address or a resolver's words (they would tell the owner what internal names resolve to).
         var error: String?
+        /// The same with everything the transport said, for the server's log only.
+        var detail: String?
         var succeeded: Bool { error == nil }
     }
 
@@ -29,8 +32,9 @@ struct WebhookSender: Sendable {
         CurlTransport(maxConnections: 16, connectTimeout: 5, readTimeout: timeout)
     }
 
-    /// Posts `body` signed with `keys` (newest first).
+    /// Posts `body` signed with `keys` (newest first; never none: an unsigned webhook is not sent).
     func send(to url: String, id: String, at date: Date, body: Data, keys: [[UInt8]]) async -> Attempt {
+        guard !keys.isEmpty else { return Attempt(error: "the owner's signing secret cannot be read") }
         guard let request = request(url) else { return Attempt(error: "the callback URL cannot be called") }
         var post = request
         let timestamp = Int(date.timeIntervalSince1970)
@@ -45,9 +49,16 @@ struct WebhookSender: Sendable {
             let redirect = (300..<400).contains(response.status) ? " (redirects are not followed)" : ""
             return Attempt(status: response.status, error: "the answer was HTTP \(response.status)\(redirect)")
         } catch let error as HTTPError {
-            return Attempt(error: error.kind == .addressRefused ? "refused: \(error.message) (a webhook may not reach it)" : "\(error.kind.rawValue): \(error.message)")
+            let said: String
+            switch error.kind {
+            case .addressRefused: said = "the callback URL's host resolves to an address webhooks may not reach"
+            case .timeout: said = "no answer within \(Int(Self.timeout)) s"
+            case .tls: said = "the TLS handshake failed (certificate or protocol)"
+            case .connection, .responseTooLarge, .invalidRequest, .cancelled: said = "no answer (the connection failed)"
+            }
+            return Attempt(error: said, detail: "\(error)")
         } catch {
-            return Attempt(error: "\(error)")
+            return Attempt(error: "no answer (the connection failed)", detail: "\(error)")
         }
     }
 

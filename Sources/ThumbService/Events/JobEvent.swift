@@ -70,10 +70,26 @@ public struct JobEvent: Codable, Sendable, Equatable {
 public struct JobEvents: Sendable {
     public let sqs: SQSClient
     public let queueURL: String
+    /// Where an event that could not be sent is recorded (`webhook` `failed`, so the owner sees it).
+    public let store: JobStore?
 
-    public init(sqs: SQSClient, queueURL: String) {
+    public init(sqs: SQSClient, queueURL: String, store: JobStore?) {
         self.sqs = sqs
         self.queueURL = queueURL
+        self.store = store
+    }
+
+    /// Records on the job that its webhook will not come (the owner sees `webhook.status` `failed`
+    /// with why, and can ask for it again).
+    public static func recordUnsent(_ record: JobRecord, why: String, store: JobStore?, logger: Logger) async {
+        logger.error("a job's webhook event was not sent", metadata: ["job.id": "\(record.id)", "error": "\(why)"])
+        let delivery = WebhookDelivery(
+            status: .failed, lastError: "the event was not queued; POST /v1/jobs/\(record.id)/webhook/redeliver sends it")
+        do {
+            try await store?.setWebhook(record.id, delivery)
+        } catch {
+            logger.error("recording an unsent webhook failed", metadata: ["job.id": "\(record.id)", "error": "\(error)"])
+        }
     }
 
     /// Sends the event of `record` if it has ended and has a callback URL.
@@ -87,12 +103,13 @@ public struct JobEvents: Sendable {
         return event
     }
 
-    /// `jobEnded`, logging a failure instead of throwing it.
+    /// `jobEnded`, recording a failure on the job (`recordUnsent`) instead of throwing it (the SQS
+    /// client has retried it already).
     public func jobEnded(_ record: JobRecord, logger: Logger) async {
         do {
             try await jobEnded(record)
         } catch {
-            logger.error("sending a job event failed", metadata: ["job.id": "\(record.id)", "error": "\(error)"])
+            await Self.recordUnsent(record, why: "\(error)", store: store, logger: logger)
         }
     }
 }

@@ -147,13 +147,14 @@ public struct JobStore: Sendable {
             extraCondition: ("#o = :owner", ["#o": "owner"], [":owner": .s(owner)]))
     }
 
-    /// `failed -> pending`: `thumbctl dlq redrive` sends the job's message again, as a new attempt.
+    /// `failed -> pending`: `thumbctl dlq redrive` sends the job's message again, as a new attempt
+    /// (its webhook, if any, is due again when it ends).
     /// A purged job stays gone (its upload was deleted).
     /// - Throws: `Conflict` when the job is not failed or was purged, `AWSServiceError`.
     @discardableResult
     public func redrive(_ id: String) async throws -> JobRecord {
         try await move(
-            id, from: [.failed], to: .pending, set: [:], remove: ["finished_at", "#e", "started_at"], names: ["#e": "error"],
+            id, from: [.failed], to: .pending, set: [:], remove: ["finished_at", "#e", "started_at", "webhook"], names: ["#e": "error"],
             extraCondition: ("attribute_not_exists(purged_at)", [:], [:]))
     }
 

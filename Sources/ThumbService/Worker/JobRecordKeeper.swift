@@ -90,7 +90,8 @@ struct JobRecordKeeper: Sendable {
     func sendEvent(_ record: JobRecord) async {
         guard record.callbackURL != nil else { return }
         guard let events else {
-            logger.warning("a job with a callback URL ended, but THUMBD_EVENTS_QUEUE is not set: no webhook", metadata: ["job.id": "\(record.id)"])
+            await JobEvents.recordUnsent(
+                record, why: "a job with a callback URL ended, but this thumbd has no THUMBD_EVENTS_QUEUE", store: store, logger: logger)
             return
         }
         await events.jobEnded(record, logger: logger)

@@ -53,7 +53,7 @@ public final class Worker: Sendable {
         self.parser = JobMessageParser(defaultSizes: settings.sizes, maxSide: settings.limits.maxOutputSide)
         self.inFlight = InFlightMessages(capacity: settings.concurrency)
         let store = clients.jobStore(settings: settings)
-        let events = queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0) }
+        let events = queues.eventsURL.map { JobEvents(sqs: clients.sqs, queueURL: $0, store: store) }
         let records = store.map { JobRecordKeeper(store: $0, s3: clients.s3, settings: settings, events: events, logger: logger, now: now) }
         self.records = records
         if let records, let dlq = queues.deadLetterURL {
@@ -179,48 +179,85 @@ public final class Worker: Sendable {
     }
 
     /// One receive turn over the queues in `order`. One queue: a long poll. Several: a short poll of
-    /// each in order, up to the first that has messages; when none has, a long poll of all of them at
-    /// once (one long poll at a time would leave the others waiting up to 20 s). Should more than one
-    /// answer, the first `count` in `order` are kept and the rest made visible again at once.
+    /// each in order, up to the first that has messages (a queue that fails is logged and passed
+    /// over); when none has, a long poll of all of them at once (one long poll at a time would leave
+    /// the others waiting up to 20 s), answered once one brings messages and
+    /// `receiveGraceAtShutdown` has passed for the others' answers on their way, or once all have
+    /// answered. Everything received is returned, in `order`: when two queues answer in the same
+    /// moment the worker runs more than its free slots for a while (the decode-memory budget still
+    /// bounds memory) rather than hand messages back, which would count a receive against them. A
+    /// long poll that answers after the turn is over is never cut off: what it brings is made
+    /// visible again at once.
     private func receive(from order: [String], max count: Int) async throws -> [SQSMessage] {
         let longPoll = settings.waitTime.wholeSeconds
         guard order.count > 1 else { return try await poll(order[0], max: count, wait: longPoll) }
+        var reachable: [String] = []
+        var failure: (any Error)?
         for url in order {
-            let messages = try await poll(url, max: count, wait: 0)
-            if !messages.isEmpty { return messages }
-        }
-        let answers = await withTaskGroup(of: (Int, Result<[SQSMessage], any Error>)?.self) { group in
-            for (index, url) in order.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await self.poll(url, max: count, wait: longPoll))) } catch { return (index, .failure(error)) }
-                }
+            do {
+                let messages = try await poll(url, max: count, wait: 0)
+                if !messages.isEmpty { return messages }
+                reachable.append(url)
+            } catch {
+                if Task.isCancelled { throw error }
+                failure = failure ?? error
+                logger.warning("receive failed", metadata: ["queue.url": "\(url)", "error": "\(error)"])
             }
-            var answers: [Int: Result<[SQSMessage], any Error>] = [:]
-            var graceStarted = false
-            while let next = await group.next() {
-                // The grace is over: SQS answers a long poll the moment it hands messages out, so the
-                // other answers on their way have arrived; the polls still waiting are cancelled.
-                guard let (index, answer) = next else { break }
-                answers[index] = answer
-                if !graceStarted, case .success(let messages) = answer, !messages.isEmpty {
-                    graceStarted = true
-                    group.addTask {
-                        try? await Task.sleep(for: Self.receiveGraceAtShutdown)
-                        return nil
+        }
+        guard !reachable.isEmpty else { throw failure ?? CancellationError() }
+
+        let round = PollRound()
+        let (wakeups, wake) = AsyncStream<Void>.makeStream()
+        for (index, url) in reachable.enumerated() {
+            Task {
+                var messages: [SQSMessage] = []
+                var failure: (any Error)?
+                do {
+                    messages = try await self.poll(url, max: count, wait: longPoll)
+                } catch {
+                    self.logger.warning("receive failed", metadata: ["queue.url": "\(url)", "error": "\(error)"])
+                    failure = error
+                }
+                let late = round.state.withLock { round -> Bool in
+                    if round.closed { return true }
+                    round.answers[index] = messages
+                    if let failure {
+                        round.failed += 1
+                        round.firstError = round.firstError ?? failure
                     }
+                    if !messages.isEmpty && round.graceEnds == nil { round.graceEnds = .now + Self.receiveGraceAtShutdown }
+                    return false
+                }
+                if late {
+                    await self.release(messages, reason: "a long poll answered after another queue's answer was taken")
+                } else {
+                    wake.yield()
                 }
             }
-            group.cancelAll()
-            return answers
         }
-        let received = order.indices.flatMap { (try? answers[$0]?.get()) ?? [] }
-        if received.isEmpty, let failure = answers.values.compactMap({ answer -> (any Error)? in
-            if case .failure(let error) = answer { return error } else { return nil }
-        }).first {
-            throw failure
+        var grace: Task<Void, Never>?
+        for await _ in wakeups {
+            let (answered, graceEnds) = round.state.withLock { ($0.answers.count, $0.graceEnds) }
+            if answered == reachable.count { break }
+            guard let graceEnds else { continue }
+            if ContinuousClock.now >= graceEnds { break }
+            if grace == nil {
+                grace = Task {
+                    try? await Task.sleep(until: graceEnds)
+                    wake.yield()
+                }
+            }
         }
-        await release(Array(received.dropFirst(count)), reason: "more than the free slots arrived from several queues at once")
-        return Array(received.prefix(count))
+        grace?.cancel()
+        wake.finish()
+        let (answers, failed, firstError) = round.state.withLock { round in
+            round.closed = true
+            return (round.answers, round.failed, round.firstError)
+        }
+        let received = reachable.indices.flatMap { answers[$0] ?? [] }
+        // Every queue failed: the caller backs off.
+        if received.isEmpty && failed == reachable.count, let firstError { throw firstError }
+        return received
     }
 
     private func poll(_ url: String, max count: Int, wait: Int) async throws -> [SQSMessage] {
@@ -453,4 +490,18 @@ public final class Worker: Sendable {
         }
         if record.error == nil { logger.info("job", metadata: metadata) } else { logger.warning("job", metadata: metadata) }
     }
+}
+
+/// The answers of one turn's concurrent long polls (`Worker.receive(from:max:)`), shared by the polls
+/// and the turn: once the turn is `closed`, a poll's late answer is the poll's own to release.
+private final class PollRound: Sendable {
+    struct State {
+        var answers: [Int: [SQSMessage]] = [:]
+        var closed = false
+        var graceEnds: ContinuousClock.Instant?
+        var failed = 0
+        var firstError: (any Error)?
+    }
+
+    let state = Mutex(State())
 }
