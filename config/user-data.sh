@@ -30,7 +30,13 @@ if ! command -v aws >/dev/null; then
     snap install aws-cli --classic
 fi
 work=$(mktemp -d)
-aws s3 cp "s3://$CODE_BUCKET/$RELEASE_KEY" "$work/thumbd.tar.gz"
+# On a first deploy the fleets may boot before the release is uploaded: wait for it (10 minutes).
+for attempt in $(seq 30); do
+    aws s3 cp "s3://$CODE_BUCKET/$RELEASE_KEY" "$work/thumbd.tar.gz" && break
+    [ "$attempt" -lt 30 ] || exit 1
+    echo "thumbd user-data: no release yet (attempt $attempt), waiting"
+    sleep 20
+done
 tar -C "$work" -xzf "$work/thumbd.tar.gz"
 
 echo "thumbd user-data: installing"

@@ -34,11 +34,20 @@ struct ThumbdAPI: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try options.source(adding: ["THUMBD_API_LISTEN": listen, "THUMBD_API_AUTH": auth])
-        let settings = try Settings(source)
+        let source: Settings.Source
+        let settings: Settings
+        let api: APISettings
+        do {
+            source = try options.source(adding: ["THUMBD_API_LISTEN": listen, "THUMBD_API_AUTH": auth])
+            settings = try Settings(source)
+            api = try APISettings(source, settings: settings)
+        } catch {
+            // EX_CONFIG, as thumbd: systemd's RestartPreventExitStatus=78 does not restart-loop on it.
+            FileHandle.standardError.write(Data("thumbd-api: error: invalid settings: \(error)\n".utf8))
+            Foundation.exit(78)
+        }
         LineLogHandler.bootstrap(settings.logFormat, level: .info)
         let logger = Logger(label: "thumbd-api")
-        let api = try APISettings(source, settings: settings)
         let clients = try await ServiceClients.make(source: source, settings: settings, logger: logger)
         let queues = try await ServiceQueues.resolve(settings: settings, clients: clients)
         if api.auth == .none {

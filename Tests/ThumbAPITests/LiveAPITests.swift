@@ -186,6 +186,13 @@ struct LiveAPITests {
         _ = await service.api?.wait()
     }
 
+    @Test("an invalid setting exits 78 (EX_CONFIG, which systemd does not restart) naming the setting")
+    func invalidSetting() async throws {
+        let service = try await LiveService(["THUMBD_API_AUTH": "bogus"])
+        let result = try await service.tool("thumbd-api", [])
+        #expect(result.status == 78 && result.stderr.contains("THUMBD_API_AUTH"), "\(result.status) \(result.stderr)")
+    }
+
     @Test("under systemd (Type=notify): READY=1 once it listens, STOPPING=1 when SIGTERM starts the drain")
     func systemdNotify() async throws {
         var service = try await LiveService(["THUMBD_API_AUTH": "none"])

@@ -186,7 +186,7 @@ public final class Worker: Sendable {
     /// answered. Everything received is returned, in `order`: when two queues answer in the same
     /// moment the worker runs more than its free slots for a while (the decode-memory budget still
     /// bounds memory) rather than hand messages back, which would count a receive against them. A
-    /// long poll that answers after the turn is over is never cut off: what it brings is made
+    /// long poll that answers after the turn is over is not abandoned by it: what it brings is made
     /// visible again at once.
     private func receive(from order: [String], max count: Int) async throws -> [SQSMessage] {
         let longPoll = settings.waitTime.wholeSeconds
