@@ -118,7 +118,6 @@ struct JobsController: Sendable {
                 "send multipart/form-data (-F image=@photo.jpg), an image body (image/jpeg, image/png) or application/json")
         }
 
-        if record.callbackURL != nil { try await requireSigningSecret(owner, context: context) }
         if let idempotencyKey {
             let claim: IdempotencyStore.Claim
             do {
@@ -134,6 +133,15 @@ struct JobsController: Sendable {
                 response.headers[.location] = "/v1/jobs/\(existing.id)"
                 response.headers[.idempotentReplayed] = "true"
                 return response
+            }
+        }
+        // After a replay could answer: a retried request's job exists whatever holds now.
+        if record.callbackURL != nil {
+            do {
+                try await requireSigningSecret(owner, context: context)
+            } catch {
+                if let idempotencyKey { try? await idempotency.release(owner: owner, key: idempotencyKey, jobID: id) }
+                throw error
             }
         }
         if let directUpload {

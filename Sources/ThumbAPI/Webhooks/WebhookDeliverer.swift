@@ -140,7 +140,7 @@ struct WebhookDeliverer: Service {
         do {
             document = try await renderer.document(record)
         } catch {
-            return WebhookSender.Attempt(error: "the job could not be rendered: \(error)")
+            return WebhookSender.Attempt(error: "the job could not be rendered", detail: "\(error)")
         }
         document.webhook = nil
         let body = JobDocumentRenderer.json(WebhookBody(type: event.type.rawValue, timestamp: event.timestamp, data: document))
@@ -187,6 +187,10 @@ struct WebhookDeliverer: Service {
                 } catch let error as AWSServiceError where error.isQueueDoesNotExist {
                     return ""
                 }
+            } catch let error as AWSServiceError where !error.isRetryable {
+                // Access denied and the like will not clear by waiting: deliver without one.
+                logger.error("the events dead-letter queue cannot be looked up", metadata: ["error": "\(error)"])
+                return ""
             } catch {
                 logger.warning("finding the events dead-letter queue failed; trying again", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(5))

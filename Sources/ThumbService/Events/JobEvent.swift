@@ -86,7 +86,8 @@ public struct JobEvents: Sendable {
         let delivery = WebhookDelivery(
             status: .failed, lastError: "the event was not queued; POST /v1/jobs/\(record.id)/webhook/redeliver sends it")
         do {
-            try await store?.setWebhook(record.id, delivery)
+            // Unless an attempt was recorded meanwhile (SQS took the event after all).
+            try await store?.setWebhook(record.id, delivery, onlyIfUnset: true)
         } catch {
             logger.error("recording an unsent webhook failed", metadata: ["job.id": "\(record.id)", "error": "\(error)"])
         }

@@ -169,13 +169,16 @@ public struct JobStore: Sendable {
     }
 
     /// Records where the job's webhook delivery is.
-    /// - Returns: false when there is no such record (expired meanwhile).
+    /// - Returns: false when there is no such record (expired meanwhile), or with `onlyIfUnset` one
+    ///   was recorded already.
     /// - Throws: `AWSServiceError`.
+    /// - Parameter onlyIfUnset: write only if no delivery has been recorded yet.
     @discardableResult
-    public func setWebhook(_ id: String, _ delivery: WebhookDelivery) async throws -> Bool {
+    public func setWebhook(_ id: String, _ delivery: WebhookDelivery, onlyIfUnset: Bool = false) async throws -> Bool {
         do {
             try await dynamo.updateItem(
-                table: table, key: Self.key(id), update: "SET webhook = :w", condition: "attribute_exists(#pk)",
+                table: table, key: Self.key(id), update: "SET webhook = :w",
+                condition: onlyIfUnset ? "attribute_exists(#pk) AND attribute_not_exists(webhook)" : "attribute_exists(#pk)",
                 attributes: ExpressionAttributes(names: ["#pk": JobsTable.partitionKey], values: [":w": .m(delivery.item)]))
             return true
         } catch let error as AWSServiceError where error.isConditionalCheckFailed {

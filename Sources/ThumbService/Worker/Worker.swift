@@ -185,9 +185,9 @@ public final class Worker: Sendable {
     /// `receiveGraceAtShutdown` has passed for the others' answers on their way, or once all have
     /// answered. Everything received is returned, in `order`: when two queues answer in the same
     /// moment the worker runs more than its free slots for a while (the decode-memory budget still
-    /// bounds memory) rather than hand messages back, which would count a receive against them. A
-    /// long poll that answers after the turn is over is not abandoned by it: what it brings is made
-    /// visible again at once.
+    /// bounds memory) rather than hand messages back, which would count a receive against them. The
+    /// long polls still waiting then are cancelled; one whose answer arrives all the same has what
+    /// it brings made visible again at once.
     private func receive(from order: [String], max count: Int) async throws -> [SQSMessage] {
         let longPoll = settings.waitTime.wholeSeconds
         guard order.count > 1 else { return try await poll(order[0], max: count, wait: longPoll) }
@@ -208,14 +208,16 @@ public final class Worker: Sendable {
 
         let round = PollRound()
         let (wakeups, wake) = AsyncStream<Void>.makeStream()
+        var polls: [Task<Void, Never>] = []
         for (index, url) in reachable.enumerated() {
-            Task {
+            polls.append(Task {
                 var messages: [SQSMessage] = []
                 var failure: (any Error)?
                 do {
                     messages = try await self.poll(url, max: count, wait: longPoll)
                 } catch {
-                    self.logger.warning("receive failed", metadata: ["queue.url": "\(url)", "error": "\(error)"])
+                    // Cancelled below once the turn is over: not a failure.
+                    if !Task.isCancelled { self.logger.warning("receive failed", metadata: ["queue.url": "\(url)", "error": "\(error)"]) }
                     failure = error
                 }
                 let late = round.state.withLock { round -> Bool in
@@ -233,7 +235,7 @@ public final class Worker: Sendable {
                 } else {
                     wake.yield()
                 }
-            }
+            })
         }
         var grace: Task<Void, Never>?
         for await _ in wakeups {
@@ -254,6 +256,11 @@ public final class Worker: Sendable {
             round.closed = true
             return (round.answers, round.failed, round.firstError)
         }
+        // The polls still waiting are abandoned (libcurl aborts within a second): left running, they
+        // would pile up turn after turn, each holding a connection for up to 20 s. One still silent a
+        // second after another queue answered almost surely has nothing; should SQS have handed it
+        // something in that instant, it comes back after its visibility timeout.
+        for poll in polls { poll.cancel() }
         let received = reachable.indices.flatMap { answers[$0] ?? [] }
         // Every queue failed: the caller backs off.
         if received.isEmpty && failed == reachable.count, let firstError { throw firstError }
