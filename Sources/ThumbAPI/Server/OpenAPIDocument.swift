@@ -412,6 +412,10 @@ components:
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Job"}
+      links:
+        GetJob: {operationId: getJob, parameters: {id: "$response.body#/id"}}
+        CancelJob: {operationId: cancelJob, parameters: {id: "$response.body#/id"}}
+        RedeliverWebhook: {operationId: redeliverWebhook, parameters: {id: "$response.body#/id"}}
     Finished:
       description: "`Prefer: wait` and the job ended (complete or failed) within the wait."
       headers:
