@@ -47,15 +47,29 @@ let package = Package(
         .systemLibrary(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
+        .systemLibrary(
+            name: "CWebP", pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .systemLibrary(
+            name: "CHeif", pkgConfig: "libheif",
+            providers: [.apt(["libheif-dev"]), .brew(["libheif"])]),
+        .systemLibrary(
+            name: "CAVIF", pkgConfig: "libavif",
+            providers: [.apt(["libavif-dev"]), .brew(["libavif"])]),
         .systemLibrary(name: "CMalloc"),
         // JPEG decoding through libjpeg's own API, errors and setjmp kept inside C (see its header).
         // libjpeg-turbo's static archive (`-l:libjpeg.a`, libjpeg62-turbo-dev): the shared library's ABI
         // differs between the systems we ship to (Debian and Amazon Linux: libjpeg.so.62; Ubuntu:
         // libjpeg.so.8), and a static copy makes the binaries independent of which one is installed.
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
+        // A GIF's first frame through giflib (libgif-dev, which has no pkg-config file), in C (see its header).
+        .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary("gif")]),
 
-        // JPEG and PNG in and out, our own SIMD resampler, EXIF orientation and ICC colour.
-        .target(name: "Imaging", dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS"]),
+        // JPEG, PNG, WebP, HEIC, AVIF and GIF in; JPEG, PNG, WebP and AVIF out; our own SIMD resampler,
+        // EXIF orientation, ICC colour and the ThumbHash placeholder.
+        .target(
+            name: "Imaging",
+            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CAVIF", "CGIFDecode"]),
 
         // Dedicated threads for blocking C calls (libcurl's transfers, image work), off Swift's pool.
         .target(name: "ThreadPool"),

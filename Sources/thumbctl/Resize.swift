@@ -6,9 +6,9 @@ import ThumbService
 /// `thumbctl resize`: the imaging module on local files, one process for many files.
 struct Resize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make thumbnails of local JPEG and PNG files.",
+        abstract: "Make thumbnails of local JPEG, PNG, WebP, HEIC, AVIF and GIF files.",
         discussion: """
-            Writes DIR/<input stem>.jpg (or .png) for each input with --out-dir, or FILE with -o (one input).
+            Writes DIR/<input stem>.jpg (.png, .webp or .avif) for each input with --out-dir, or FILE with -o (one input).
             Goes on past files it cannot read and reports each as `INPUT: error: <code>: <message>` on stderr;
             exits 0 only if every file succeeded.
             """)
@@ -17,8 +17,9 @@ struct Resize: ParsableCommand {
     @Option(help: "Box height in pixels.") var height: Int?
     @Option(help: "fit (inside the box, default), fill (cover and crop) or force (exactly the box).")
     var mode: ResizeMode = .fit
-    @Option(help: "JPEG quality, 1 to 100.") var quality = 85
-    @Option(help: "jpeg or png.") var format: OutputFormat = .jpeg
+    @Option(help: "Quality, 1 to 100 (JPEG, WebP and AVIF).") var quality = 85
+    @Option(help: "jpeg, png, webp, webp-lossless or avif.") var format: OutputFormat = .jpeg
+    @Option(help: "AVIF encoder speed, 0 (slowest, smallest) to 10.") var avifSpeed = AVIFEncoder.defaultSpeed
     @Flag(help: "Write progressive JPEGs.") var progressive = false
     @Flag(help: "Allow thumbnails larger than the source.") var enlarge = false
     @Option(help: "Background for transparent pixels in JPEGs, as RRGGBB hex.") var background = "ffffff"
@@ -27,12 +28,13 @@ struct Resize: ParsableCommand {
     @Option(help: "Largest input file, in MiB.") var maxInputMib = 64
     @Option(help: "Largest image, in megapixels.") var maxMegapixels = 100
     @Option(help: "Largest output side, in pixels.") var maxOutputSide = 8192
-    @Flag(help: "Print per-file timings (decode, resize, encode).") var verbose = false
+    @Flag(help: "Print per-file timings (decode, resize, encode), the ThumbHash and the average colour.") var verbose = false
     @Argument(help: "Input files.") var inputs: [String]
 
     func validate() throws {
         guard width != nil || height != nil else { throw ValidationError("give --width, --height or both") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100") }
+        guard (0...10).contains(avifSpeed) else { throw ValidationError("--avif-speed must be 0 to 10") }
         guard (output == nil) != (outDir == nil) else { throw ValidationError("give exactly one of -o FILE and --out-dir DIR") }
         if output != nil && inputs.count != 1 { throw ValidationError("-o takes one input; use --out-dir for several") }
         guard parseBackground() != nil else { throw ValidationError("--background must be six hex digits, e.g. ffffff") }
@@ -43,7 +45,7 @@ struct Resize: ParsableCommand {
         let thumbnailer = Thumbnailer(
             limits: ImagingLimits(
                 maxInputBytes: maxInputMib << 20, maxPixels: maxMegapixels * 1_000_000, maxOutputSide: maxOutputSide),
-            background: parseBackground()!)
+            background: parseBackground()!, avifSpeed: avifSpeed)
         let spec = ThumbnailSpec(
             width: width, height: height, mode: mode, format: format, quality: quality, progressive: progressive, enlarge: enlarge)
         if let outDir {
@@ -62,7 +64,9 @@ struct Resize: ParsableCommand {
                     print(
                         "\(input): \(result.source.width)x\(result.source.height) \(result.source.format.rawValue) -> "
                             + "\(thumbnail.width)x\(thumbnail.height) \(thumbnail.bytes.count) bytes; decode \(ms(t.decode)) ms "
-                            + "(1/\(result.source.shrinkOnLoad)), resize \(ms(t.resize)) ms, encode \(ms(t.encode)) ms")
+                            + "(at \(result.source.decodedWidth)x\(result.source.decodedHeight)), resize \(ms(t.resize)) ms, "
+                            + "encode \(ms(t.encode)) ms; thumbhash \(result.placeholder.thumbHashBase64), "
+                            + "average color \(result.placeholder.averageColor)")
                 }
             } catch let error as ImagingError {
                 failures += 1

@@ -27,7 +27,7 @@ struct ThumbctlResizeTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let good = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("photo-1600").file).path
-        let gif = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("format-gif").file).path
+        let bmp = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("format-bmp").file).path
         let text = folder.appendingPathComponent("notes.jpg").path
         try "not an image".write(toFile: text, atomically: true, encoding: .utf8)
         let truncated = folder.appendingPathComponent("cut.png").path
@@ -35,10 +35,10 @@ struct ThumbctlResizeTests {
         let missing = folder.appendingPathComponent("missing.jpg").path
         let out = folder.appendingPathComponent("out").path
 
-        let result = try run(["resize", "--width", "200", "--height", "200", "--out-dir", out, "--verbose", gif, text, good, truncated, missing])
+        let result = try run(["resize", "--width", "200", "--height", "200", "--out-dir", out, "--verbose", bmp, text, good, truncated, missing])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.contains("\(gif): error: unsupported_format: unsupported format: gif (thumbd reads JPEG and PNG)"))
+        #expect(lines.contains("\(bmp): error: unsupported_format: unsupported format: bmp (thumbd reads JPEG, PNG, WebP, HEIC, AVIF and GIF)"))
         #expect(lines.contains { $0.hasPrefix("\(text): error: unsupported_format: ") })
         #expect(lines.contains { $0.hasPrefix("\(truncated): error: truncated: ") })
         #expect(lines.contains { $0.hasPrefix("\(missing): error: io: ") })

@@ -248,7 +248,7 @@ for width, height in [(400, 250), (333, 208), (1000, 625), (1, 1)]:
     add(f"lanczos-{width}x{height}", "photo-1600.png", to_rgba(big.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=None)))
 
 # Formats thumbd refuses, made by Pillow.
-for fmt, ext in [("GIF", "gif"), ("BMP", "bmp"), ("WEBP", "webp"), ("TIFF", "tiff")]:
+for fmt, ext in [("BMP", "bmp"), ("TIFF", "tiff"), ("ICO", "ico")]:
     add(f"format-{ext}", save(base, f"format.{ext}", format=fmt), None)
 
 # Real-world JPEGs that libjpeg reads with a warning (recipes from other thumbnailers' bug reports).

@@ -73,6 +73,31 @@ enum ColorConverter {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased().contains("srgb")
     }
 
+    /// An ICC profile (bytes) for an RGB space given by its primaries and white point (CIE 1931 xy),
+    /// with sRGB's tone curve (IEC 61966-2-1: parametric curve type 4, gamma 2.4, a = 1/1.055,
+    /// b = 0.055/1.055, c = 1/12.92, d = 0.04045): how an `nclx` colour description (ITU-T H.273
+    /// primaries, e.g. Display P3) becomes a profile LittleCMS converts from. Nil if lcms refuses them.
+    static func rgbProfile(
+        red: (Double, Double), green: (Double, Double), blue: (Double, Double), white: (Double, Double)
+    ) -> [UInt8]? {
+        _ = silenced
+        var parameters: [Double] = [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]
+        guard let curve = cmsBuildParametricToneCurve(nil, 4, &parameters) else { return nil }
+        defer { cmsFreeToneCurve(curve) }
+        var whitePoint = cmsCIExyY(x: white.0, y: white.1, Y: 1)
+        var primaries = cmsCIExyYTRIPLE(
+            Red: cmsCIExyY(x: red.0, y: red.1, Y: 1), Green: cmsCIExyY(x: green.0, y: green.1, Y: 1),
+            Blue: cmsCIExyY(x: blue.0, y: blue.1, Y: 1))
+        var curves: [OpaquePointer?] = [curve, curve, curve]
+        guard let profile = cmsCreateRGBProfile(&whitePoint, &primaries, &curves) else { return nil }
+        defer { cmsCloseProfile(profile) }
+        var size: cmsUInt32Number = 0
+        guard cmsSaveProfileToMem(profile, nil, &size) != 0, size > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        guard cmsSaveProfileToMem(profile, &bytes, &size) != 0 else { return nil }
+        return bytes
+    }
+
     private static func transform(for profile: [UInt8], cmyk: Bool) -> Transform? {
         _ = silenced
         let key = CacheKey(profile: profile, cmyk: cmyk)

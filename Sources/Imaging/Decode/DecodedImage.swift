@@ -9,8 +9,25 @@ public struct DecodedImage: Sendable {
     /// The embedded ICC profile, when there is one and it is not sRGB's.
     public var iccProfile: [UInt8]?
     public var format: ImageFormat
-    /// The DCT scaling denominator used (1, 2, 4 or 8; always 1 for PNG).
+    /// The JPEG DCT scaling denominator used (1, 2, 4 or 8; 1 for the other formats).
     public var shrinkOnLoad: Int
+    /// Full-size pixels per decoded pixel, across and down: the JPEG denominator, libwebp's scaled
+    /// decoding factor, or a HEIF thumbnail's ratio to the image; 1 when decoded at full size.
+    public var loadScale: (x: Double, y: Double)
+
+    public init(
+        buffer: PixelBuffer, sourceWidth: Int, sourceHeight: Int, orientation: Orientation, iccProfile: [UInt8]?,
+        format: ImageFormat, shrinkOnLoad: Int, scale: (x: Double, y: Double)? = nil
+    ) {
+        self.buffer = buffer
+        self.sourceWidth = sourceWidth
+        self.sourceHeight = sourceHeight
+        self.orientation = orientation
+        self.iccProfile = iccProfile
+        self.format = format
+        self.shrinkOnLoad = shrinkOnLoad
+        self.loadScale = scale ?? (Double(shrinkOnLoad), Double(shrinkOnLoad))
+    }
 
     /// Upright full-size dimensions.
     public var uprightSourceSize: (width: Int, height: Int) {
@@ -40,6 +57,12 @@ public enum ImageDecoder {
             return try JPEGDecoder.decode(data, markers: markers, minimumSize: minimumSize, limits: limits)
         case .png(let chunks):
             return try PNGDecoder.decode(data, chunks: chunks, limits: limits)
+        case .webp(let webp):
+            return try WebPDecoder.decode(data, header: webp, minimumSize: minimumSize, limits: limits)
+        case .heif(let heif):
+            return try HEIFDecoder.decode(data, header: heif, minimumSize: minimumSize, limits: limits)
+        case .gif:
+            return try GIFDecoder.decode(data, width: header.width, height: header.height, limits: limits)
         }
     }
 
@@ -59,6 +82,15 @@ public enum ImageDecoder {
             let chunks = PNGChunks(data)
             guard chunks.foundHeader else { throw ImagingError(.corrupt, "the PNG has no valid IHDR header chunk") }
             return ImageHeader(format: .png, width: chunks.width, height: chunks.height, orientation: chunks.orientation, parsed: .png(chunks))
+        case .webp:
+            let webp = try WebPHeader(data)
+            return ImageHeader(format: .webp, width: webp.width, height: webp.height, orientation: webp.orientation, parsed: .webp(webp))
+        case .heic, .avif:
+            let heif = try HEIFHeader(data, format: ImageFormat.detect(data)!)
+            return ImageHeader(format: heif.format, width: heif.width, height: heif.height, orientation: .up, parsed: .heif(heif))
+        case .gif:
+            let size = try GIFDecoder.probe(data)
+            return ImageHeader(format: .gif, width: size.width, height: size.height, orientation: .up, parsed: .gif)
         case let other:
             throw ImagingError.unsupported(other)
         }
@@ -76,14 +108,19 @@ public struct ImageHeader: Sendable {
     enum Parsed: Sendable {
         case jpeg(JPEGMarkers)
         case png(PNGChunks)
+        case webp(WebPHeader)
+        case heif(HEIFHeader)
+        case gif
     }
 
     let parsed: Parsed
 }
 
 extension ImagingError {
-    /// "unsupported format: gif (thumbd reads JPEG and PNG)", or "unknown" for bytes of no known format.
+    /// "unsupported format: tiff (thumbd reads JPEG, PNG, WebP, HEIC, AVIF and GIF)", or "unknown" for
+    /// bytes of no known format.
     static func unsupported(_ format: ImageFormat?) -> ImagingError {
-        ImagingError(.unsupportedFormat, "unsupported format: \(format?.rawValue ?? "unknown") (thumbd reads JPEG and PNG)")
+        ImagingError(
+            .unsupportedFormat, "unsupported format: \(format?.rawValue ?? "unknown") (thumbd reads \(ImageFormat.readableNames))")
     }
 }

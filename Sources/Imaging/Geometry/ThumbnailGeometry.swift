@@ -12,7 +12,7 @@ public enum ResizeMode: String, Sendable, CaseIterable {
 
 /// The sizes one thumbnail goes through: resized to `resizeWidth x resizeHeight` (upright), then for
 /// `fill` cropped to `width x height` at (`cropX`, `cropY`).
-public struct ThumbnailGeometry: Sendable, Equatable {
+public struct ThumbnailGeometry: Sendable, Hashable {
     public var resizeWidth: Int
     public var resizeHeight: Int
     public var width: Int

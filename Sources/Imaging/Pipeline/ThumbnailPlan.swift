@@ -22,7 +22,9 @@ public struct ThumbnailPlan: Sendable {
     /// - a progressive JPEG's whole-image coefficient buffer, which libjpeg holds at full size
     ///   whatever the scaling: 64 coefficients of 2 bytes per 8x8 block and component (the bound for
     ///   4:4:4; subsampled chroma needs less);
-    /// - for PNG, a 16-bit or interlaced image's full-size row buffer inside libpng.
+    /// - for PNG, a 16-bit or interlaced image's full-size row buffer inside libpng;
+    /// - for WebP, libwebp's rows (scaled decoding) or an animation's canvases;
+    /// - for HEIC and AVIF, libheif's full-size planes and its RGBA image (of the thumbnail used, if one is).
     public var estimatedMemoryBytes: Int {
         let width = header.width
         let height = header.height
@@ -41,6 +43,31 @@ public struct ThumbnailPlan: Sendable {
             if chunks.bitDepth == 16 || chunks.interlaced {
                 extra = width * height * 4 * max(1, chunks.bitDepth / 8)
             }
+        case .webp(let webp):
+            if webp.isAnimated {
+                // The animation decoder's canvas and its previous-frame copy, then ours.
+                decoded = width * height * 4
+                extra = 2 * width * height * 4
+            } else {
+                let scaled = WebPDecoder.scaledSize(width: width, height: height, minimum: minimumDecodeSize)
+                decoded = scaled.width * scaled.height * 4
+                // libwebp's scaled decoding keeps a few full-width rows of Y, U, V and alpha.
+                extra = 64 * width * 4
+            }
+        case .heif(let heif):
+            // libheif decodes the whole image (or the thumbnail used): its Y, Cb, Cr and alpha planes,
+            // 2 bytes a sample above 8 bits (at most 4 planes of full size), then the interleaved RGBA
+            // image, which we copy.
+            var size = (width: width, height: height)
+            if let id = HEIFDecoder.usableThumbnail(heif, minimum: minimumDecodeSize),
+                let thumbnail = heif.thumbnails.first(where: { $0.id == id })
+            {
+                size = (thumbnail.width, thumbnail.height)
+            }
+            decoded = size.width * size.height * 4
+            extra = size.width * size.height * (4 * (heif.bitDepth > 8 ? 2 : 1) + 4)
+        case .gif:
+            decoded = width * height * 4
         }
         return 2 * decoded + extra + (1 << 20)
     }

@@ -1,9 +1,38 @@
 /// The file format of a thumbnail.
 public enum OutputFormat: String, Sendable, CaseIterable {
-    case jpeg, png
+    /// Baseline (or progressive) JPEG through TurboJPEG; transparency flattened onto the background.
+    case jpeg
+    /// Lossless PNG, alpha kept.
+    case png
+    /// Lossy WebP at `quality`, alpha kept (libwebp).
+    case webp
+    /// Lossless WebP, alpha kept; `quality` is ignored.
+    case webpLossless = "webp-lossless"
+    /// AVIF (AV1 in HEIF, libavif): 8-bit 4:2:0, alpha kept, `quality` mapped to AV1's quantizer.
+    case avif
 
-    public var fileExtension: String { self == .jpeg ? "jpg" : "png" }
-    public var contentType: String { self == .jpeg ? "image/jpeg" : "image/png" }
+    /// The key template's `{ext}`.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .webp, .webpLossless: "webp"
+        case .avif: "avif"
+        }
+    }
+
+    /// The media type stored as the object's Content-Type.
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp, .webpLossless: "image/webp"
+        case .avif: "image/avif"
+        }
+    }
+
+    /// Whether the format keeps an alpha channel (JPEG does not: transparent pixels are flattened).
+    public var keepsAlpha: Bool { self != .jpeg }
 }
 
 /// One thumbnail to make: the box, how to fit it, and how to encode it.
@@ -12,7 +41,8 @@ public struct ThumbnailSpec: Sendable, Hashable {
     public var height: Int?
     public var mode: ResizeMode
     public var format: OutputFormat
-    /// JPEG quality, 1 to 100.
+    /// Quality, 1 to 100: JPEG's, WebP's (libwebp's `quality`), or AVIF's (mapped to the quantizer,
+    /// `AVIFEncoder.quantizer(quality:)`). Ignored for PNG and lossless WebP.
     public var quality: Int
     public var progressive: Bool
     /// Allow output larger than the source.
@@ -56,4 +86,7 @@ public struct SourceInfo: Sendable {
     public let orientation: Orientation
     /// The DCT scaling used on load (1 when none).
     public let shrinkOnLoad: Int
+    /// The size decoded (stored orientation), after any shrink-on-load.
+    public let decodedWidth: Int
+    public let decodedHeight: Int
 }

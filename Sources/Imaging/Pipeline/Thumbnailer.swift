@@ -1,21 +1,30 @@
-/// Makes every requested thumbnail of one image from a single decode: header first (limits and
-/// geometry decided before any pixel is decoded), then JPEG shrink-on-load to no less than twice the
-/// largest output, premultiplied alpha, box pre-shrink, Lanczos3, ICC to sRGB, EXIF orientation,
-/// crop, flatten and encode. Blocking and CPU-bound: run it on a thread of its own, not on Swift's
-/// cooperative pool.
+/// Makes every requested thumbnail of one image, in every requested format, from a single decode:
+/// header first (limits and geometry decided before any pixel is decoded), then shrink-on-load (JPEG's
+/// DCT scaling, libwebp's scaled decoding, a HEIF's embedded thumbnail) to no less than twice the
+/// largest output, premultiplied alpha, box pre-shrink, Lanczos3, ICC to sRGB, EXIF orientation, the
+/// placeholder (ThumbHash), crop, flatten and encode. Blocking and CPU-bound: run it on a thread of
+/// its own, not on Swift's cooperative pool.
 public struct Thumbnailer: Sendable {
     public var limits: ImagingLimits
     /// What transparent pixels become in a JPEG (RGB), white by default.
     public var background: (UInt8, UInt8, UInt8)
+    /// libaom's speed for AVIF output, 0 (slowest, smallest) to 10 (`AVIFEncoder.defaultSpeed`).
+    public var avifSpeed: Int
 
-    public init(limits: ImagingLimits = ImagingLimits(), background: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
+    public init(
+        limits: ImagingLimits = ImagingLimits(), background: (UInt8, UInt8, UInt8) = (255, 255, 255),
+        avifSpeed: Int = AVIFEncoder.defaultSpeed
+    ) {
         self.limits = limits
         self.background = background
+        self.avifSpeed = avifSpeed
     }
 
     public struct Result: Sendable {
         public let source: SourceInfo
         public let thumbnails: [Thumbnail]
+        /// The whole image's ThumbHash and average colour.
+        public let placeholder: Placeholder
         public let timings: ThumbnailTimings
     }
 
@@ -66,15 +75,28 @@ public struct Thumbnailer: Sendable {
         timings.decode += start.duration(to: clock.now)
 
         var thumbnails: [Thumbnail] = []
+        // Sizes that differ only in format share one resampled image.
+        var resized: [ThumbnailGeometry: PixelBuffer] = [:]
+        // The placeholder is made from the smallest whole (uncropped, undistorted) resampled image.
+        var placeholderSource: PixelBuffer?
         for (spec, geometry) in zip(specs, geometries) {
             start = clock.now
-            var image = resample(decoded, to: geometry, swapped: swaps)
-            if let profile = decoded.iccProfile, image.channels == 4 {
-                Alpha.unpremultiply(&image)
-                ColorConverter.convertToSRGB(&image, profile: profile)
+            var image: PixelBuffer
+            if let done = resized[geometry] {
+                image = done
+            } else {
+                image = resample(decoded, to: geometry, swapped: swaps)
+                if let profile = decoded.iccProfile, image.channels == 4 {
+                    Alpha.unpremultiply(&image)
+                    ColorConverter.convertToSRGB(&image, profile: profile)
+                }
+                image = Orient.apply(decoded.orientation, to: image)
+                if spec.mode != .force, image.width * image.height < (placeholderSource.map { $0.width * $0.height } ?? .max) {
+                    placeholderSource = image
+                }
+                image = Crop.crop(image, x: geometry.cropX, y: geometry.cropY, width: geometry.width, height: geometry.height)
+                resized[geometry] = image
             }
-            image = Orient.apply(decoded.orientation, to: image)
-            image = Crop.crop(image, x: geometry.cropX, y: geometry.cropY, width: geometry.width, height: geometry.height)
             timings.resize += start.duration(to: clock.now)
 
             start = clock.now
@@ -85,14 +107,34 @@ public struct Thumbnailer: Sendable {
                 bytes = try JPEGEncoder.encode(image, quality: spec.quality, progressive: spec.progressive)
             case .png:
                 bytes = try PNGEncoder.encode(image)
+            case .webp, .webpLossless:
+                bytes = try WebPEncoder.encode(image, quality: spec.quality, lossless: spec.format == .webpLossless)
+            case .avif:
+                bytes = try AVIFEncoder.encode(image, quality: spec.quality, speed: avifSpeed)
             }
             timings.encode += start.duration(to: clock.now)
             thumbnails.append(Thumbnail(spec: spec, width: image.width, height: image.height, bytes: bytes))
         }
+
+        start = clock.now
+        if placeholderSource == nil {
+            // Only `force` sizes, whose aspect is not the image's: resample the whole image for it.
+            let geometry = try ThumbnailGeometry.compute(
+                source: upright, width: ThumbHash.maxSide, height: ThumbHash.maxSide, mode: .fit)
+            var image = resample(decoded, to: geometry, swapped: swaps)
+            if let profile = decoded.iccProfile, image.channels == 4 {
+                Alpha.unpremultiply(&image)
+                ColorConverter.convertToSRGB(&image, profile: profile)
+            }
+            placeholderSource = Orient.apply(decoded.orientation, to: image)
+        }
+        let placeholder = Placeholder(of: placeholderSource!)
+        timings.resize += start.duration(to: clock.now)
+
         let source = SourceInfo(
             format: decoded.format, width: upright.0, height: upright.1, orientation: decoded.orientation,
-            shrinkOnLoad: decoded.shrinkOnLoad)
-        return Result(source: source, thumbnails: thumbnails, timings: timings)
+            shrinkOnLoad: decoded.shrinkOnLoad, decodedWidth: decoded.buffer.width, decodedHeight: decoded.buffer.height)
+        return Result(source: source, thumbnails: thumbnails, placeholder: placeholder, timings: timings)
     }
 
     public func makeThumbnails(from bytes: [UInt8], specs: [ThumbnailSpec]) throws -> Result {
@@ -109,10 +151,11 @@ public struct Thumbnailer: Sendable {
         let factorY = max(1, buffer.height / targetHeight / 2)
         let boxed = BoxShrink.shrink(buffer, factorX: factorX, factorY: factorY)
         // The full image in boxed pixels: DCT scaling and the box both round a partial block up to a
-        // whole pixel, which must not stretch the image.
+        // whole pixel, which must not stretch the image (scaled WebP and HEIF thumbnails have a
+        // fractional scale of their own).
         let extent = (
-            width: Double(decoded.sourceWidth) / Double(decoded.shrinkOnLoad * factorX),
-            height: Double(decoded.sourceHeight) / Double(decoded.shrinkOnLoad * factorY)
+            width: Double(decoded.sourceWidth) / (decoded.loadScale.x * Double(factorX)),
+            height: Double(decoded.sourceHeight) / (decoded.loadScale.y * Double(factorY))
         )
         return LanczosResampler.resize(boxed, width: targetWidth, height: targetHeight, extent: extent)
     }

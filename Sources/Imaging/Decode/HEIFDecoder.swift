@@ -1,0 +1,181 @@
+import CHeif
+import Foundation
+
+/// What a HEIF file's (HEIC's or AVIF's) container says of its primary image, read by libheif
+/// without decoding anything: the size as displayed (after the container's `irot`/`imir`/`clap`
+/// transformations, which libheif applies when decoding), alpha, bit depth, colour, and the embedded
+/// thumbnails.
+struct HEIFHeader: Sendable {
+    var format: ImageFormat
+    /// Upright size: libheif applies rotation and mirroring, so the orientation is always `.up`, and
+    /// an EXIF orientation inside the file is never applied on top (the classic phone photo turned twice).
+    var width: Int
+    var height: Int
+    var hasAlpha: Bool
+    var bitDepth: Int
+    /// An ICC profile, or one built from the `nclx` primaries when they are not sRGB's; nil for sRGB.
+    var iccProfile: [UInt8]?
+    /// Embedded thumbnails (item id, upright size), largest first.
+    var thumbnails: [(id: UInt32, width: Int, height: Int)]
+
+    /// - Throws: `.truncated` or `.corrupt` when libheif cannot read the container.
+    init(_ data: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws {
+        self.format = format
+        let container = try HEIFContainer(data)
+        let handle = container.primary
+        width = Int(heif_image_handle_get_width(handle))
+        height = Int(heif_image_handle_get_height(handle))
+        hasAlpha = heif_image_handle_has_alpha_channel(handle) != 0
+        bitDepth = Int(heif_image_handle_get_luma_bits_per_pixel(handle))
+        iccProfile = Self.profile(of: handle)
+        var ids = [heif_item_id](repeating: 0, count: Int(heif_image_handle_get_number_of_thumbnails(handle)))
+        let count = heif_image_handle_get_list_of_thumbnail_IDs(handle, &ids, Int32(ids.count))
+        thumbnails = ids.prefix(Int(count)).compactMap { id in
+            var thumbnail: OpaquePointer?
+            guard heif_image_handle_get_thumbnail(handle, id, &thumbnail).code == heif_error_Ok, let thumbnail else { return nil }
+            defer { heif_image_handle_release(thumbnail) }
+            return (id, Int(heif_image_handle_get_width(thumbnail)), Int(heif_image_handle_get_height(thumbnail)))
+        }.sorted { $0.width * $0.height > $1.width * $1.height }
+    }
+
+    /// The ICC profile if there is one; else one made from the `nclx` box's primaries when those are
+    /// not BT.709's (sRGB's), e.g. Display P3 from a phone, with sRGB's tone curve.
+    private static func profile(of handle: OpaquePointer) -> [UInt8]? {
+        switch heif_image_handle_get_color_profile_type(handle) {
+        case heif_color_profile_type_prof, heif_color_profile_type_rICC:
+            let size = heif_image_handle_get_raw_color_profile_size(handle)
+            guard size > 0, size <= PNGChunks.maxProfileBytes else { return nil }
+            var profile = [UInt8](repeating: 0, count: size)
+            guard heif_image_handle_get_raw_color_profile(handle, &profile).code == heif_error_Ok else { return nil }
+            return ColorConverter.isSRGB(profile) ? nil : profile
+        case heif_color_profile_type_nclx:
+            var nclx: UnsafeMutablePointer<heif_color_profile_nclx>?
+            guard heif_image_handle_get_nclx_color_profile(handle, &nclx).code == heif_error_Ok, let nclx else { return nil }
+            defer { heif_nclx_color_profile_free(nclx) }
+            let primaries = nclx.pointee.color_primaries
+            if primaries == heif_color_primaries_ITU_R_BT_709_5 || primaries == heif_color_primaries_unspecified { return nil }
+            let p = nclx.pointee
+            return ColorConverter.rgbProfile(
+                red: (Double(p.color_primary_red_x), Double(p.color_primary_red_y)),
+                green: (Double(p.color_primary_green_x), Double(p.color_primary_green_y)),
+                blue: (Double(p.color_primary_blue_x), Double(p.color_primary_blue_y)),
+                white: (Double(p.color_primary_white_x), Double(p.color_primary_white_y)))
+        default:
+            return nil
+        }
+    }
+}
+
+/// A libheif context over the caller's bytes (not copied: it lives only inside one call that holds
+/// them) and its primary image's handle.
+final class HEIFContainer {
+    let context: OpaquePointer
+    let primary: OpaquePointer
+
+    /// - Throws: `.truncated` or `.corrupt` (`HEIFDecoder.error`).
+    init(_ data: UnsafeBufferPointer<UInt8>) throws {
+        guard let context = heif_context_alloc() else { throw ImagingError(.tooLarge, "not enough memory to read the HEIF file") }
+        let read = heif_context_read_from_memory_without_copy(context, data.baseAddress, data.count, nil)
+        // An error's message lives in the context: read it before freeing that.
+        guard read.code == heif_error_Ok else {
+            let error = HEIFDecoder.error(read, what: "container")
+            heif_context_free(context)
+            throw error
+        }
+        var primary: OpaquePointer?
+        let found = heif_context_get_primary_image_handle(context, &primary)
+        guard found.code == heif_error_Ok, let primary else {
+            let error = HEIFDecoder.error(found, what: "primary image")
+            heif_context_free(context)
+            throw error
+        }
+        self.context = context
+        self.primary = primary
+    }
+
+    deinit {
+        heif_image_handle_release(primary)
+        heif_context_free(context)
+    }
+}
+
+/// HEIC and AVIF through libheif: HEVC or AV1, 8 or 10 bits (to 8), alpha, the container's rotation
+/// and mirroring applied, ICC or nclx colour; an embedded thumbnail is decoded instead of the image
+/// when it is at least the size asked for (what libvips' heifload does with `thumbnail`).
+enum HEIFDecoder {
+    /// - Parameter minimumSize: the smallest decoded size the caller can work from (upright, since a
+    ///   HEIF's orientation is always `.up`); an embedded thumbnail at least that large is used.
+    /// - Throws: `ImagingError` `.truncated`, `.corrupt`, `.unsupportedFormat` (a codec libheif lacks),
+    ///   `.tooLarge` (over `limits`).
+    static func decode(
+        _ data: UnsafeBufferPointer<UInt8>, header: HEIFHeader, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
+    ) throws -> DecodedImage {
+        try limits.checkDimensions(width: header.width, height: header.height)
+        let container = try HEIFContainer(data)
+        var handle = container.primary
+        var thumbnailHandle: OpaquePointer?
+        defer { if let thumbnailHandle { heif_image_handle_release(thumbnailHandle) } }
+        if let minimumSize, let thumbnail = usableThumbnail(header, minimum: minimumSize),
+            heif_image_handle_get_thumbnail(container.primary, thumbnail, &thumbnailHandle).code == heif_error_Ok,
+            let thumbnailHandle
+        {
+            handle = thumbnailHandle
+        }
+        guard let options = heif_decoding_options_alloc() else { throw ImagingError(.tooLarge, "not enough memory to decode the HEIF image") }
+        defer { heif_decoding_options_free(options) }
+        options.pointee.convert_hdr_to_8bit = 1
+        var image: OpaquePointer?
+        let decoded = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGBA, options)
+        guard decoded.code == heif_error_Ok, let image else { throw error(decoded, what: "image") }
+        defer { heif_image_release(image) }
+        let width = Int(heif_image_get_width(image, heif_channel_interleaved))
+        let height = Int(heif_image_get_height(image, heif_channel_interleaved))
+        var stride: Int32 = 0
+        guard width > 0, height > 0, heif_image_get_bits_per_pixel_range(image, heif_channel_interleaved) == 8,
+            let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), Int(stride) >= width * 4
+        else { throw ImagingError(.corrupt, "the HEIF image decoded to no usable pixels") }
+        var pixels = [UInt8].uninitialized(count: width * height * 4)
+        pixels.withUnsafeMutableBufferPointer { out in
+            for row in 0..<height {
+                (out.baseAddress! + row * width * 4).update(from: plane + row * Int(stride), count: width * 4)
+            }
+        }
+        if heif_image_handle_is_premultiplied_alpha(handle) != 0 {
+            var buffer = PixelBuffer(width: width, height: height, channels: 4, pixels: pixels, hasAlpha: true, isPremultiplied: true)
+            Alpha.unpremultiply(&buffer)
+            pixels = buffer.pixels
+        }
+        return DecodedImage(
+            buffer: PixelBuffer(width: width, height: height, channels: 4, pixels: pixels, hasAlpha: header.hasAlpha),
+            sourceWidth: header.width, sourceHeight: header.height, orientation: .up, iccProfile: header.iccProfile,
+            format: header.format, shrinkOnLoad: 1,
+            scale: (Double(header.width) / Double(width), Double(header.height) / Double(height)))
+    }
+
+    /// The smallest embedded thumbnail at least `minimum` in both dimensions (the caller asks for
+    /// twice the output: the 2x gap the final filter needs) and of the image's aspect within a pixel,
+    /// so it is the same picture; nil when none is.
+    static func usableThumbnail(_ header: HEIFHeader, minimum: (width: Int, height: Int)) -> UInt32? {
+        header.thumbnails.last { thumbnail in
+            thumbnail.width >= minimum.width && thumbnail.height >= minimum.height
+                && abs(thumbnail.width * header.height - thumbnail.height * header.width) <= max(header.width, header.height)
+        }?.id
+    }
+
+    static func error(_ error: heif_error, what: String) -> ImagingError {
+        let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "error \(error.code.rawValue)"
+        switch (error.code, error.subcode) {
+        case (_, heif_suberror_End_of_data):
+            return ImagingError(.truncated, "the HEIF data ends early (in its \(what): \(message))")
+        case (heif_error_Unsupported_feature, _), (heif_error_Unsupported_filetype, _):
+            return ImagingError(.unsupportedFormat, "unsupported HEIF \(what): \(message)")
+        case (heif_error_Memory_allocation_error, _):
+            return ImagingError(.tooLarge, "not enough memory for the HEIF \(what) (\(message))")
+        case (heif_error_Decoder_plugin_error, _):
+            // The codec stopped inside the compressed data: damaged, or cut short within the image data.
+            return ImagingError(.corrupt, "the HEIF \(what) cannot be decoded (\(message))")
+        default:
+            return ImagingError(.corrupt, "the HEIF \(what) cannot be read (\(message))")
+        }
+    }
+}

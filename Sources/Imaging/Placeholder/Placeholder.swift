@@ -1,0 +1,58 @@
+import Foundation
+
+/// What a page shows while a thumbnail loads: the image's ThumbHash and its average colour.
+public struct Placeholder: Sendable, Equatable {
+    /// The ThumbHash bytes (`ThumbHash.encode`).
+    public let thumbHash: [UInt8]
+
+    /// The hash in standard base64 (RFC 4648 section 4, with padding), as ThumbHash's own pages and
+    /// libraries exchange it.
+    public var thumbHashBase64: String { Data(thumbHash).base64EncodedString() }
+
+    /// The average colour ThumbHash carries, `#rrggbb` (lowercase hex, each channel rounded from 0...1).
+    public var averageColor: String {
+        let color = ThumbHash.averageColor(thumbHash)
+        func hex(_ value: Double) -> String {
+            let byte = Int((value * 255).rounded())
+            return String(byte, radix: 16).leftPadded(to: 2)
+        }
+        return "#" + hex(color.r) + hex(color.g) + hex(color.b)
+    }
+
+    public init(thumbHash: [UInt8]) { self.thumbHash = thumbHash }
+
+    /// The placeholder of an upright image at any size: shrunk to fit 100 x 100 (box then Lanczos3,
+    /// in premultiplied alpha), then hashed.
+    /// - Parameter image: upright, sRGB, gray or RGBA, premultiplied or not.
+    public init(of image: PixelBuffer) {
+        var small = image
+        if small.hasAlpha && !small.isPremultiplied { Alpha.premultiply(&small) }
+        let scale = min(1, Double(ThumbHash.maxSide) / Double(max(small.width, small.height)))
+        let width = max(1, min(ThumbHash.maxSide, Int((Double(small.width) * scale).rounded())))
+        let height = max(1, min(ThumbHash.maxSide, Int((Double(small.height) * scale).rounded())))
+        if width != small.width || height != small.height {
+            let box = BoxShrink.shrink(
+                small, factorX: max(1, small.width / width / 2), factorY: max(1, small.height / height / 2))
+            small = LanczosResampler.resize(
+                box, width: width, height: height,
+                extent: (Double(image.width) / Double(max(1, small.width / width / 2)),
+                         Double(image.height) / Double(max(1, small.height / height / 2))))
+        }
+        Alpha.unpremultiply(&small)
+        var rgba = [UInt8](repeating: 255, count: width * height * 4)
+        for index in 0..<(width * height) {
+            if small.channels == 1 {
+                rgba[index * 4] = small.pixels[index]
+                rgba[index * 4 + 1] = small.pixels[index]
+                rgba[index * 4 + 2] = small.pixels[index]
+            } else {
+                for channel in 0..<4 { rgba[index * 4 + channel] = small.pixels[index * 4 + channel] }
+            }
+        }
+        self.init(thumbHash: ThumbHash.encode(width: width, height: height, rgba: rgba))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
+}
