@@ -23,8 +23,9 @@ struct ThumbSubmit: AsyncParsableCommand {
     @Option(help: "Box height.") var height: Int?
     @Option(help: "Several sizes in one message: 400x400,100x100:fill.") var sizes: String?
     @Option(help: "fit, fill or force.") var mode: String?
-    @Option(help: "jpeg or png.") var format: String?
-    @Option(help: "JPEG quality 1-100.") var quality: Int?
+    @Option(help: "jpeg, png, webp, webp-lossless or avif.") var format: String?
+    @Option(help: "Several formats, every size in each, from one decode: avif,webp,jpeg.") var formats: String?
+    @Option(help: "Quality 1-100 (JPEG, WebP, AVIF).") var quality: Int?
     @Option(help: "Bucket for the thumbnails (default: the worker's setting, else the source bucket).") var outputBucket: String?
     @Option(help: "high, normal or low: the queue <queue>-high, the queue, or <queue>-low (default normal; low with --prefix). A priority queue that does not exist: the queue, with a warning.")
     var priority: String?
@@ -50,12 +51,23 @@ struct ThumbSubmit: AsyncParsableCommand {
         }
     }
 
+    /// `--format` or `--formats`, parsed by the message parser's rules (checked in `validate`).
+    private func outputFormats() throws -> [OutputFormat]? {
+        if let format { return [try OutputFormat.parse(format)] }
+        return try formats.map { try OutputFormat.parseList($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+    }
+
     func validate() throws {
         guard !keys.isEmpty || prefix != nil else { throw ValidationError("give --keys or --prefix") }
         guard sizes != nil || width != nil || height != nil else { throw ValidationError("give --width/--height or --sizes") }
         if let quality, !(1...100).contains(quality) { throw ValidationError("--quality must be 1 to 100") }
         if let mode, ResizeMode(rawValue: mode) == nil { throw ValidationError("--mode must be fit, fill or force") }
-        if let format, OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be jpeg or png") }
+        if format != nil && formats != nil { throw ValidationError("give --format or --formats, not both") }
+        do {
+            _ = try outputFormats()
+        } catch let error as JobError {
+            throw ValidationError("--format\(formats == nil ? "" : "s"): \(error.message)")
+        }
         if let priority, JobPriority(rawValue: priority) == nil { throw ValidationError("--priority must be high, normal or low") }
     }
 
@@ -88,7 +100,7 @@ struct ThumbSubmit: AsyncParsableCommand {
         to queueURL: String, queues: ServiceQueues, settings: Settings, clients: ServiceClients, requested: [SizeRequest]
     ) async throws {
         func job(_ key: String) -> Job {
-            Job(bucket: bucket, key: key, sizes: requested, outputBucket: outputBucket, format: format.flatMap(OutputFormat.init),
+            Job(bucket: bucket, key: key, sizes: requested, outputBucket: outputBucket, formats: try! outputFormats(),
                 quality: quality)
         }
 
@@ -152,7 +164,7 @@ struct ThumbSubmit: AsyncParsableCommand {
         var pending = jobs.flatMap { job, id in job.outputs(settings: settings).map { (output: $0, messageId: id) } }
         let ids = Set(jobs.map(\.1))
         while !pending.isEmpty {
-            var still: [(output: (bucket: String, key: String), messageId: String)] = []
+            var still: [(output: (bucket: String, key: String, size: SizeRequest, format: OutputFormat), messageId: String)] = []
             for item in pending {
                 if (try? await clients.s3.headObject(bucket: item.output.bucket, key: item.output.key)) != nil {
                     print(clients.s3.publicURL(bucket: item.output.bucket, key: item.output.key))

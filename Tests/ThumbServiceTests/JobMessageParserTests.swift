@@ -40,7 +40,7 @@ struct JobMessageParserTests {
             """#
         let job = try #require(try jobs(body).first)
         #expect(job.sizes == [SizeRequest(width: 400, height: 400), SizeRequest(width: 50, height: 50, mode: .fill)])
-        #expect(job.outputBucket == "out" && job.keyTemplate == "thumbs/{name}_{width}.{ext}" && job.format == .png)
+        #expect(job.outputBucket == "out" && job.keyTemplate == "thumbs/{name}_{width}.{ext}" && job.formats == [.png])
         #expect(job.quality == 70 && job.id == "job-7")
     }
 
@@ -221,7 +221,7 @@ struct JobMessageParserTests {
         let plain = Job(bucket: "b-1", key: "k k/ü.jpg", sizes: [SizeRequest(width: 400, height: 400)])
         #expect(try jobs(JobEncoder.encode(plain)) == [plain])
         #expect(JobEncoder.encode(plain).contains(#""width":400"#))
-        var full = Job(bucket: "b-1", key: "k.png", sizes: [SizeRequest(width: 10, height: nil, mode: .force)], outputBucket: "o-1", format: .png, quality: 60)
+        var full = Job(bucket: "b-1", key: "k.png", sizes: [SizeRequest(width: 10, height: nil, mode: .force)], outputBucket: "o-1", formats: [.png], quality: 60)
         full.id = "x"
         #expect(try jobs(JobEncoder.encode(full)) == [full])
     }

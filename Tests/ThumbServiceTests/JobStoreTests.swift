@@ -15,7 +15,7 @@ struct JobStoreTests {
         JobRecord(
             id: id, owner: owner, createdAt: created, expiresAt: created.addingTimeInterval(604_800),
             source: .init(bucket: "uploads", key: "u/\(id)", bytes: 1234, format: "jpeg", width: 640, height: 480),
-            sizes: [SizeRequest(width: 100, height: 100, mode: .fill)], format: .png, quality: 70, requestId: "req-1",
+            sizes: [SizeRequest(width: 100, height: 100, mode: .fill)], formats: [.png], quality: 70, requestId: "req-1",
             sourceUploaded: true)
     }
 
@@ -38,7 +38,7 @@ struct JobStoreTests {
         #expect(read.source.width == 640)
         #expect(read.sizes == [SizeRequest(width: 100, height: 100, mode: .fill)])
         #expect(read.job.recordId == job.id)
-        #expect(read.job.format == .png)
+        #expect(read.job.formats == [.png])
         let again = await #expect(throws: AWSServiceError.self) { try await store.create(job) }
         #expect(again?.isConditionalCheckFailed == true)
         #expect(try await store.get("nope") == nil)
@@ -163,7 +163,7 @@ struct JobRecordKeeperTests {
             try await store.create(record)
             let job = record.job
             let output = try #require(job.outputs(settings: settings).first)
-            outcome.outputs = [(output.bucket, output.key, 10, 10, 5)]
+            outcome.outputs = [(output.bucket, output.key, 10, 10, 5, .jpeg)]
             #expect(try await keeper.begin(job, id: record.id) == .run)
             #expect(try await keeper.begin(job, id: record.id) == .run, "a second delivery of the same message")
             try await Moto.s3.putObject(bucket: output.bucket, key: output.key, body: Data("thumb".utf8))

@@ -19,16 +19,17 @@ thumbd_fetch_corpus() {
     rm -rf "$bench/extract"
 }
 
-# The same photos as WebP and HEIC, made once from .bench/jpeg (same stems, so a thumbnail of
+# The same photos as WebP and HEIC, made once from BENCH/jpeg under the same stems (so a thumbnail of
 # BENCH/webp/X.webp or BENCH/heic/X.heic compares with BENCH/jpeg/X.jpg): cwebp -q 90 (Debian's
-# webp) into BENCH/webp, heif-enc -q 90 (libheif-examples; x265, no embedded thumbnail) into
-# BENCH/heic, the ICC profile kept. Each file is written beside its target and renamed into place, so
-# an interrupted run resumes where it stopped, and a finished one costs nothing. HEIC is capped at the
-# first THUMBD_HEIC_FILES of the sorted JPEGs (default 12): x265 takes about 30 CPU seconds for one
-# 5120 x 2880 photo, all 18 about 4 minutes on 2 cores, the first 12 about half that.
+# webp) into BENCH/webp, heif-enc -q 90 (libheif-examples: x265, no embedded thumbnail) into
+# BENCH/heic, the ICC profile kept by both. Each file is written under a hidden name and renamed into
+# place, so an interrupted run resumes where it stopped and a finished one costs nothing. x265 is the
+# slow part: about 30 CPU seconds for one 5120 x 2880 photo, 2 minutes for the 18 photos on 2 cores
+# (cwebp: 11 CPU seconds). THUMBD_HEIC_FILES=N keeps the HEIC set to the first N sorted photos, for
+# a slower machine; the report says how many there are.
 thumbd_derive_corpus() {
     local bench="$1"
-    local heic_files="${THUMBD_HEIC_FILES:-12}"
+    local heic_files="${THUMBD_HEIC_FILES:-0}"
     mkdir -p "$bench/webp" "$bench/heic"
     local sources=("$bench"/jpeg/*.jpg)
     local source stem webp=() heic=()
@@ -36,6 +37,7 @@ thumbd_derive_corpus() {
         stem=$(basename "$source" .jpg)
         [ -e "$bench/webp/$stem.webp" ] || webp+=("$source")
     done
+    [ "$heic_files" -gt 0 ] || heic_files=${#sources[@]}
     for source in "${sources[@]:0:$heic_files}"; do
         stem=$(basename "$source" .jpg)
         [ -e "$bench/heic/$stem.heic" ] || heic+=("$source")
@@ -46,15 +48,17 @@ thumbd_derive_corpus() {
         echo "==> cwebp -q 90: ${#webp[@]} photos into $bench/webp"
         # One cwebp per core: each is single-threaded.
         printf '%s\0' "${webp[@]}" | xargs -0 -P 2 -I{} sh -c '
-            out="$1/webp/$(basename "$2" .jpg).webp"
-            cwebp -quiet -q 90 -metadata icc "$2" -o "$out.tmp" && mv "$out.tmp" "$out"' sh "$bench" {}
+            stem=$(basename "$2" .jpg)
+            cwebp -quiet -q 90 -metadata icc "$2" -o "$1/webp/.tmp-$stem.webp" && mv "$1/webp/.tmp-$stem.webp" "$1/webp/$stem.webp"
+        ' sh "$bench" {}
     fi
     if [ ${#heic[@]} -gt 0 ]; then
         echo "==> heif-enc -q 90: ${#heic[@]} photos into $bench/heic (slow: x265)"
         # Two at a time: x265 threads well on the large photos, less so on the small ones.
         printf '%s\0' "${heic[@]}" | xargs -0 -P 2 -I{} sh -c '
-            out="$1/heic/$(basename "$2" .jpg).heic"
-            heif-enc -q 90 -o "$out.tmp.heic" "$2" >/dev/null && mv "$out.tmp.heic" "$out"' sh "$bench" {}
+            stem=$(basename "$2" .jpg)
+            heif-enc -q 90 -o "$1/heic/.tmp-$stem.heic" "$2" >/dev/null && mv "$1/heic/.tmp-$stem.heic" "$1/heic/$stem.heic"
+        ' sh "$bench" {}
     fi
     echo "    derived in $((SECONDS - started)) s"
 }

@@ -8,6 +8,9 @@ public enum ImageFormat: String, Sendable {
     /// "JPEG, PNG, WebP, HEIC, AVIF and GIF", for messages.
     public static let readableNames = "JPEG, PNG, WebP, HEIC, AVIF and GIF"
 
+    /// The usual file extension: `jpg` for JPEG, else the format's name.
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+
     /// The media type of an upload in this format (RFC 2046 names; `image/heic` and `image/avif` as
     /// registered with IANA).
     public var mediaType: String? {

@@ -89,9 +89,14 @@ struct JobDocument: Encodable, Sendable {
     let expiresAt: String
     let source: Source
     let sizes: [Size]
-    let format: String?
+    /// The formats asked for (nil: the worker's default); `format` is the first, as documents were
+    /// before `formats`.
+    let formats: [String]?
     let quality: Int?
     let outputs: [Output]
+    /// The source's ThumbHash (base64) and its average colour (`#rrggbb`), once complete.
+    let thumbHash: String?
+    let averageColor: String?
     let error: Failure?
     let attempts: Int
     let requestID: String?
@@ -120,9 +125,12 @@ struct JobDocument: Encodable, Sendable {
         try container.encode(expiresAt, forKey: .init("expires_at"))
         try container.encode(source, forKey: .init("source"))
         try container.encode(sizes, forKey: .init("sizes"))
-        try container.encode(format, forKey: .init("format"))
+        try container.encode(formats?.first, forKey: .init("format"))
+        try container.encode(formats, forKey: .init("formats"))
         try container.encode(quality, forKey: .init("quality"))
         try container.encode(outputs, forKey: .init("outputs"))
+        try container.encode(thumbHash, forKey: .init("thumbhash"))
+        try container.encode(averageColor, forKey: .init("average_color"))
         try container.encode(error, forKey: .init("error"))
         try container.encode(attempts, forKey: .init("attempts"))
         try container.encode(requestID, forKey: .init("request_id"))
@@ -172,7 +180,8 @@ struct JobDocumentRenderer: Sendable {
                 bucket: record.source.bucket, key: record.source.key, bytes: record.source.bytes, format: record.source.format,
                 width: record.source.width, height: record.source.height),
             sizes: record.sizes.map { .init(width: $0.width, height: $0.height, mode: $0.mode.rawValue) },
-            format: record.format?.rawValue, quality: record.quality, outputs: outputs,
+            formats: record.formats?.map(\.rawValue), quality: record.quality, outputs: outputs,
+            thumbHash: record.placeholder?.thumbHashBase64, averageColor: record.placeholder?.averageColor,
             error: record.error.map { .init(code: $0.code, message: $0.message) }, attempts: record.attempts, requestID: record.requestId,
             priority: record.priority.rawValue, callbackURL: record.callbackURL,
             webhook: record.callbackURL == nil ? nil : Self.webhook(record.webhook ?? WebhookDelivery(status: .pending)))

@@ -7,7 +7,8 @@ import ThumbService
 /// the API takes is one thumbd takes.
 struct JobOptions: Sendable, Equatable {
     var sizes: [SizeRequest]
-    var format: OutputFormat?
+    /// Every size is made in each (`Job.formats`); nil for the worker's default.
+    var formats: [OutputFormat]?
     var quality: Int?
     var priority: JobPriority = .normal
     /// Checked by `CallbackURLRule`.
@@ -16,19 +17,22 @@ struct JobOptions: Sendable, Equatable {
     /// Where a callback URL may go; nil when this server sends no webhooks (no `THUMBD_EVENTS_QUEUE`).
     typealias Callbacks = CallbackURLRule?
 
-    /// From text values: `sizes` (`400x400,100x100:fill`), `format` (`jpeg`, `png`), `quality` (1 to
-    /// 100), `priority` (`high`, `normal`, `low`), `callback_url`.
+    /// From text values: `sizes` (`400x400,100x100:fill`), `format` (`jpeg`, `png`, `webp`,
+    /// `webp-lossless`, `avif`), or `formats` (several, comma-separated: `avif,webp,jpeg`), `quality` (1
+    /// to 100), `priority` (`high`, `normal`, `low`), `callback_url`.
     /// - Throws: `JobError` `invalid_size`, `too_many_sizes`, `invalid_field`; `Problem` `invalid_callback_url`.
     static func parse(_ values: [String: String], settings: Settings, callbacks: Callbacks) throws -> JobOptions {
         var options = JobOptions(sizes: settings.sizes)
         if let sizes = values["sizes"], !sizes.trimmingCharacters(in: .whitespaces).isEmpty {
             options.sizes = try SizeRequest.parseList(sizes, maxSide: settings.limits.maxOutputSide)
         }
-        if let format = values["format"], !format.isEmpty {
-            guard let parsed = OutputFormat(rawValue: format.lowercased()) else {
-                throw JobError(.invalidField, "format must be jpeg or png, not \"\(format.prefix(40))\"")
-            }
-            options.format = parsed
+        let format = values["format"].flatMap { $0.isEmpty ? nil : $0 }
+        let formats = values["formats"].flatMap { $0.isEmpty ? nil : $0 }
+        if format != nil && formats != nil { throw JobError(.invalidField, "give format or formats, not both") }
+        if let format { options.formats = [try OutputFormat.parse(String(format.prefix(40)))] }
+        if let formats {
+            options.formats = try OutputFormat.parseList(
+                formats.prefix(200).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
         if let quality = values["quality"], !quality.isEmpty {
             guard let value = Int(quality), (1...100).contains(value) else {
@@ -56,7 +60,7 @@ struct JobOptions: Sendable, Equatable {
     }
 
     /// A JSON job: `{"source": {"bucket", "key"}}` for an object already in S3, or `{"upload_id"}`
-    /// for a direct upload; with `"sizes": [{"width", "height", "mode"}]`, `"format"`, `"quality"`,
+    /// for a direct upload; with `"sizes": [{"width", "height", "mode"}]`, `"format"` or `"formats"`, `"quality"`,
     /// checked by the message parser, and `"priority"`, `"callback_url"`.
     /// - Returns: the source and the options.
     /// - Throws: `JobError` (`bad_json`, `missing_field`, `invalid_field`, `invalid_bucket`,
@@ -65,7 +69,7 @@ struct JobOptions: Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw JobError(.badJSON, "the body is not a JSON object")
         }
-        let allowed: Set<String> = ["source", "upload_id", "sizes", "format", "quality", "callback_url", "priority"]
+        let allowed: Set<String> = ["source", "upload_id", "sizes", "format", "formats", "quality", "callback_url", "priority"]
         if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
             throw JobError(.invalidField, "unknown member \"\(unknown.prefix(40))\"")
         }
@@ -88,7 +92,7 @@ struct JobOptions: Sendable, Equatable {
         // known only once the upload is looked up).
         var message: [String: Any] =
             uploadID == nil ? ["bucket": source["bucket"] ?? NSNull(), "key": source["key"] ?? NSNull()] : ["bucket": "upload", "key": "upload"]
-        for member in ["sizes", "format", "quality"] { if let value = object[member] { message[member] = value } }
+        for member in ["sizes", "format", "formats", "quality"] { if let value = object[member] { message[member] = value } }
         guard JSONSerialization.isValidJSONObject(message),
             let encoded = try? JSONSerialization.data(withJSONObject: message)
         else { throw JobError(.badJSON, "the body cannot be read") }
@@ -96,7 +100,7 @@ struct JobOptions: Sendable, Equatable {
         guard case .jobs(let jobs) = try parser.parse(String(decoding: encoded, as: UTF8.self)), let job = jobs.first else {
             throw JobError(.unsupportedMessage, "the body is not a job request")
         }
-        var options = JobOptions(sizes: job.sizes, format: job.format, quality: job.quality)
+        var options = JobOptions(sizes: job.sizes, formats: job.formats, quality: job.quality)
         for member in ["priority", "callback_url"] where object[member] != nil && !(object[member] is String) {
             throw JobError(.invalidField, "\(member) must be a string")
         }

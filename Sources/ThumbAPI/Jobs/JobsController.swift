@@ -103,7 +103,7 @@ struct JobsController: Sendable {
             context.observation.set("upload.bytes", String(received.spool.length))
             let options = try JobOptions.parse(query.merging(received.fields) { _, field in field }, settings: settings, callbacks: callbacks)
             let probed = try ImageProbe.probe(descriptor: received.spool.descriptor, length: received.spool.length, limits: settings.limits)
-            let key = "\(id)/\(Self.safeName(received.filename)).\(probed.format == .png ? "png" : "jpg")"
+            let key = "\(id)/\(Self.safeName(received.filename)).\(probed.format.fileExtension)"
             record = newRecord(
                 id: id, owner: owner,
                 source: .init(
@@ -261,7 +261,8 @@ struct JobsController: Sendable {
                     bucket: record.source.bucket, key: record.source.key, file: upload.spool.descriptor, length: upload.spool.length,
                     sha256: try upload.spool.finish(),
                     options: PutObjectOptions(
-                        contentType: record.source.format == "png" ? "image/png" : "image/jpeg", metadata: ["job-id": record.id]))
+                        contentType: record.source.format.flatMap(ImageFormat.init(rawValue:))?.mediaType ?? "application/octet-stream",
+                        metadata: ["job-id": record.id]))
             } catch let problem as Problem {
                 throw problem
             } catch {
@@ -312,7 +313,7 @@ struct JobsController: Sendable {
         }
         return JobRecord(
             id: id, owner: owner, createdAt: created, expiresAt: created.addingTimeInterval(Double(settings.jobTTL.wholeSeconds)),
-            source: source, sizes: options.sizes, format: options.format, quality: options.quality, requestId: context.requestID,
+            source: source, sizes: options.sizes, formats: options.formats, quality: options.quality, requestId: context.requestID,
             priority: options.priority, callbackURL: options.callbackURL)
     }
 
@@ -493,7 +494,10 @@ struct JobsController: Sendable {
     }
 
     static func describe(_ options: JobOptions) -> String {
-        var parts = [options.sizes.map(\.description).joined(separator: ","), options.format?.rawValue ?? "", options.quality.map(String.init) ?? ""]
+        var parts = [
+            options.sizes.map(\.description).joined(separator: ","), options.formats?.map(\.rawValue).joined(separator: ",") ?? "",
+            options.quality.map(String.init) ?? "",
+        ]
         // Only when set: a request without them keeps the fingerprint it had before they existed.
         if options.priority != .normal || options.callbackURL != nil { parts += [options.priority.rawValue, options.callbackURL ?? ""] }
         return parts.joined(separator: "|")

@@ -8,7 +8,9 @@ public struct Job: Sendable, Equatable {
     public var sizes: [SizeRequest]
     public var outputBucket: String?
     public var keyTemplate: String?
-    public var format: OutputFormat?
+    /// The formats to write every size in (`format` or `formats` in the message), in order; nil for
+    /// `THUMBD_FORMAT`. Distinct file extensions: each output needs a key of its own.
+    public var formats: [OutputFormat]?
     public var quality: Int?
     /// Came from an S3 event notification (the recursion guard applies to those).
     public var fromS3Event = false
@@ -22,7 +24,7 @@ public struct Job: Sendable, Equatable {
 
     public init(
         id: String? = nil, bucket: String, key: String, sizes: [SizeRequest], outputBucket: String? = nil,
-        keyTemplate: String? = nil, format: OutputFormat? = nil, quality: Int? = nil
+        keyTemplate: String? = nil, formats: [OutputFormat]? = nil, quality: Int? = nil
     ) {
         self.id = id
         self.bucket = bucket
@@ -30,7 +32,7 @@ public struct Job: Sendable, Equatable {
         self.sizes = sizes
         self.outputBucket = outputBucket
         self.keyTemplate = keyTemplate
-        self.format = format
+        self.formats = formats
         self.quality = quality
     }
 }
@@ -42,12 +44,20 @@ extension Job {
         outputBucket ?? settings.outputBucket ?? bucket
     }
 
-    /// Where each size's thumbnail goes: `destinationBucket`, keys from the job's template, else the
-    /// setting. In the order of `sizes`.
-    public func outputs(settings: Settings) -> [(bucket: String, key: String)] {
+    /// The formats every size is written in: the job's, else `THUMBD_FORMAT`.
+    public func outputFormats(settings: Settings) -> [OutputFormat] { formats ?? [settings.format] }
+
+    /// Every thumbnail this job makes, each size in each format (sizes outer, formats inner: the order
+    /// of `Thumbnailer`'s results and of the job record's outputs), with where it goes:
+    /// `destinationBucket`, and keys from the job's template, else the setting.
+    public func outputs(settings: Settings) -> [(bucket: String, key: String, size: SizeRequest, format: OutputFormat)] {
         let bucket = destinationBucket(settings: settings)
-        let format = self.format ?? settings.format
-        return sizes.map { (bucket, KeyTemplate.render(keyTemplate ?? settings.keyTemplate, sourceKey: key, size: $0, format: format)) }
+        let template = keyTemplate ?? settings.keyTemplate
+        return sizes.flatMap { size in
+            outputFormats(settings: settings).map { format in
+                (bucket, KeyTemplate.render(template, sourceKey: key, size: size, format: format), size, format)
+            }
+        }
     }
 
     /// An S3 event for one of our own thumbnails (written to the bucket it came from, with a key the

@@ -166,10 +166,16 @@ public struct JobMessageParser: Sendable {
             job.keyTemplate = template
         }
         if let format = try string(object, "format", required: false) {
-            guard let parsed = OutputFormat(rawValue: format.lowercased()) else {
-                throw JobError(.invalidField, "format must be jpeg or png, not \"\(format)\"")
+            guard object["formats"] == nil || object["formats"] is NSNull else {
+                throw JobError(.invalidField, "give \"format\" or \"formats\", not both")
             }
-            job.format = parsed
+            job.formats = [try OutputFormat.parse(format)]
+        }
+        if let formats = object["formats"], !(formats is NSNull) {
+            guard let names = formats as? [Any], !names.isEmpty, names.allSatisfy({ $0 is String }) else {
+                throw JobError(.invalidField, "\"formats\" must be a non-empty array of format names")
+            }
+            job.formats = try OutputFormat.parseList(names.map { $0 as! String })
         }
         if let quality = try int(object, "quality") {
             guard (1...100).contains(quality) else { throw JobError(.invalidField, "quality must be 1 to 100, not \(quality)") }
@@ -253,5 +259,35 @@ public struct JobMessageParser: Sendable {
             }
         }
         return deepest
+    }
+}
+
+extension OutputFormat {
+    /// The formats a message, a setting or an API request may name, for messages.
+    public static let names = allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// A format by its name (`jpeg`, `png`, `webp`, `webp-lossless`, `avif`), any case; `jpg` is
+    /// JPEG's common alias.
+    /// - Throws: `JobError` `invalid_field` naming the formats there are.
+    public static func parse(_ name: String) throws -> OutputFormat {
+        let lowered = name.lowercased()
+        guard let format = OutputFormat(rawValue: lowered == "jpg" ? "jpeg" : lowered) else {
+            throw JobError(.invalidField, "format must be one of \(names), not \"\(name)\"")
+        }
+        return format
+    }
+
+    /// A `formats` list: each name parsed, at most one per file extension (two formats with one
+    /// extension, `webp` and `webp-lossless`, would write the same keys), none twice.
+    /// - Throws: `JobError` `invalid_field`.
+    public static func parseList(_ names: [String]) throws -> [OutputFormat] {
+        let formats = try names.map(parse)
+        guard formats.count <= allCases.count else { throw JobError(.invalidField, "formats names \(formats.count) formats; there are \(allCases.count)") }
+        var extensions: Set<String> = []
+        for format in formats where !extensions.insert(format.fileExtension).inserted {
+            throw JobError(
+                .invalidField, "formats has two formats written as .\(format.fileExtension); each output needs a key of its own")
+        }
+        return formats
     }
 }

@@ -21,7 +21,12 @@ extension JobRecord {
         ]
         if let startedAt { item["started_at"] = .s(Timestamp.format(startedAt)) }
         if let finishedAt { item["finished_at"] = .s(Timestamp.format(finishedAt)) }
-        if let format { item["format"] = .s(format.rawValue) }
+        // One format as `format` (as records were before `formats`), several as `formats`.
+        if let formats, formats.count == 1 { item["format"] = .s(formats[0].rawValue) }
+        if let formats, formats.count > 1 { item["formats"] = .l(formats.map { .s($0.rawValue) }) }
+        if let placeholder {
+            item["thumbhash"] = .s(placeholder.thumbHashBase64)
+        }
         if let quality { item["quality"] = .int(quality) }
         if !timingsMs.isEmpty { item["timings_ms"] = .m(timingsMs.mapValues { .n(String($0)) }) }
         if let error { item["error"] = .m(["code": .s(error.code), "message": .s(error.message)]) }
@@ -60,7 +65,9 @@ extension JobRecord {
         }
         self.init(
             id: id, owner: owner, status: status, createdAt: created, expiresAt: Date(timeIntervalSince1970: TimeInterval(expires)),
-            source: source, sizes: sizes, format: item["format"]?.string.flatMap(OutputFormat.init(rawValue:)),
+            source: source, sizes: sizes,
+            formats: item["formats"]?.list.map { $0.compactMap { $0.string.flatMap(OutputFormat.init(rawValue:)) } }
+                ?? item["format"]?.string.flatMap(OutputFormat.init(rawValue:)).map { [$0] },
             quality: item["quality"]?.int, requestId: item["request_id"]?.string,
             sourceUploaded: item["source_uploaded"]?.boolValue ?? false,
             priority: item["priority"]?.string.flatMap(JobPriority.init(rawValue:)) ?? .normal, callbackURL: item["callback_url"]?.string)
@@ -76,6 +83,7 @@ extension JobRecord {
             self.error = (code, error["message"]?.string ?? "")
         }
         attempts = item["attempts"]?.int ?? 0
+        placeholder = item["thumbhash"]?.string.flatMap { Data(base64Encoded: $0) }.map { Placeholder(thumbHash: [UInt8]($0)) }
     }
 }
 

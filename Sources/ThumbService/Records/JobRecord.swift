@@ -53,8 +53,11 @@ public struct JobRecord: Sendable, Equatable {
     public var expiresAt: Date
     public var source: Source
     public var sizes: [SizeRequest]
-    public var format: OutputFormat?
+    /// The formats asked for (`Job.formats`); nil for the worker's default.
+    public var formats: [OutputFormat]?
     public var quality: Int?
+    /// The source's ThumbHash and average colour, once complete.
+    public var placeholder: Placeholder?
     public var outputs: [Output]
     /// Milliseconds per stage of the last run (`download`, `decode`, `resize`, `encode`, `upload`).
     public var timingsMs: [String: Double]
@@ -76,7 +79,7 @@ public struct JobRecord: Sendable, Equatable {
 
     public init(
         id: String, owner: String, status: JobStatus = .pending, createdAt: Date, expiresAt: Date, source: Source,
-        sizes: [SizeRequest], format: OutputFormat? = nil, quality: Int? = nil, requestId: String? = nil,
+        sizes: [SizeRequest], formats: [OutputFormat]? = nil, quality: Int? = nil, requestId: String? = nil,
         sourceUploaded: Bool = false, priority: JobPriority = .normal, callbackURL: String? = nil
     ) {
         self.id = id
@@ -87,7 +90,7 @@ public struct JobRecord: Sendable, Equatable {
         self.expiresAt = Date(timeIntervalSince1970: expiresAt.timeIntervalSince1970.rounded(.up))
         self.source = source
         self.sizes = sizes
-        self.format = format
+        self.formats = formats
         self.quality = quality
         self.outputs = []
         self.timingsMs = [:]
@@ -108,7 +111,7 @@ public struct JobRecord: Sendable, Equatable {
 
     /// The job message thumbd reads for this record (`job_id` names the record).
     public var job: Job {
-        var job = Job(bucket: source.bucket, key: source.key, sizes: sizes, format: format, quality: quality)
+        var job = Job(bucket: source.bucket, key: source.key, sizes: sizes, formats: formats, quality: quality)
         job.recordId = id
         job.requestId = requestId
         return job

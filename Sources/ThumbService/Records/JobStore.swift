@@ -115,13 +115,15 @@ public struct JobStore: Sendable {
     /// - Throws: `Conflict` (cancelled meanwhile: the caller deletes the outputs it wrote), `AWSServiceError`.
     @discardableResult
     public func complete(
-        _ id: String, outputs: [JobRecord.Output], source: JobRecord.Source?, timingsMs: [String: Double], at now: Date
+        _ id: String, outputs: [JobRecord.Output], source: JobRecord.Source?, placeholder: Placeholder? = nil,
+        timingsMs: [String: Double], at now: Date
     ) async throws -> JobRecord {
         var set: [String: DynamoDBItem] = [
             "finished_at = :now": [":now": .s(Timestamp.format(now))],
             "outputs = :outputs": [":outputs": .l(outputs.map { .m($0.item) })],
             "timings_ms = :timings": [":timings": .m(timingsMs.mapValues { .n(String($0)) })],
         ]
+        if let placeholder { set["thumbhash = :thumbhash"] = [":thumbhash": .s(placeholder.thumbHashBase64)] }
         if let source { set["#src = :source"] = [":source": .m(source.item)] }
         return try await move(id, from: [.processing], to: .complete, set: set, names: source == nil ? [:] : ["#src": "source"])
     }

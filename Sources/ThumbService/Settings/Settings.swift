@@ -62,6 +62,8 @@ public struct Settings: Sendable {
     public var sizes: [SizeRequest]
     public var format: OutputFormat
     public var quality: Int
+    /// libaom's speed for AVIF thumbnails, 0 (slowest, smallest) to 10 (`THUMBD_AVIF_SPEED`, default 6).
+    public var avifSpeed: Int
     public var concurrency: Int
     public var acl: ACL
     public var cacheControl: String
@@ -100,7 +102,7 @@ public struct Settings: Sendable {
 
     public static let keys = [
         "THUMBD_QUEUE", "THUMBD_DLQ", "THUMBD_OUTPUT_BUCKET", "THUMBD_OUTPUT_KEY_TEMPLATE", "THUMBD_SIZES", "THUMBD_FORMAT",
-        "THUMBD_QUALITY", "THUMBD_CONCURRENCY", "THUMBD_ACL", "THUMBD_CACHE_CONTROL", "THUMBD_VISIBILITY_TIMEOUT",
+        "THUMBD_QUALITY", "THUMBD_AVIF_SPEED", "THUMBD_CONCURRENCY", "THUMBD_ACL", "THUMBD_CACHE_CONTROL", "THUMBD_VISIBILITY_TIMEOUT",
         "THUMBD_WAIT_TIME", "THUMBD_DRAIN_TIMEOUT", "THUMBD_JOB_TIMEOUT", "THUMBD_MAX_RECEIVE_COUNT", "THUMBD_MAX_INPUT_MB",
         "THUMBD_DECODE_MEMORY_MB", "THUMBD_READ_TIMEOUT", "THUMBD_MAX_MEGAPIXELS", "THUMBD_MAX_OUTPUT_SIDE", "THUMBD_BACKGROUND", "THUMBD_LOG_FORMAT", "THUMBD_STATS_INTERVAL",
         "THUMBD_ENDPOINT_URL", "THUMBD_EXIT_WHEN_IDLE", "THUMBD_JOBS_TABLE",
@@ -138,6 +140,7 @@ public struct Settings: Sendable {
         try KeyTemplate.validate(keyTemplate)
         format = try choice("THUMBD_FORMAT", OutputFormat.jpeg)
         quality = try int("THUMBD_QUALITY", 85, 1...100)
+        avifSpeed = try int("THUMBD_AVIF_SPEED", AVIFEncoder.defaultSpeed, 0...10)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         concurrency = try int("THUMBD_CONCURRENCY", max(1, cores), 1...256)
         acl = try choice("THUMBD_ACL", ACL.publicRead)
@@ -192,7 +195,7 @@ public struct Settings: Sendable {
         [
             "queue": queue ?? "-", "dlq": deadLetterQueue ?? "(found from the queue)", "output_bucket": outputBucket ?? "(source bucket)",
             "key_template": keyTemplate, "sizes": sizes.map(\.description).joined(separator: ","), "format": format.rawValue,
-            "quality": "\(quality)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout_s": "\(visibilityTimeout.wholeSeconds)",
+            "quality": "\(quality)", "avif_speed": "\(avifSpeed)", "concurrency": "\(concurrency)", "acl": acl.rawValue, "visibility_timeout_s": "\(visibilityTimeout.wholeSeconds)",
             "wait_time_s": "\(waitTime.wholeSeconds)", "drain_timeout_s": "\(drainTimeout.wholeSeconds)",
             "job_timeout_s": "\(jobTimeout.wholeSeconds)",
             "max_input_bytes": "\(limits.maxInputBytes)", "max_pixels": "\(limits.maxPixels)",

@@ -50,9 +50,9 @@ struct JobRecordKeeper: Sendable {
     ///   twice): both runs wrote the same bytes to the same keys, which stay.
     /// - Throws: `JobError` `jobs_table` (transient: the run is repeated, idempotently, and recorded then).
     func complete(_ job: Job, id: String, outcome: JobRunner.Outcome) async throws -> Bool {
-        let format = job.format ?? settings.format
         let outputs = outcome.outputs.map {
-            JobRecord.Output(bucket: $0.bucket, key: $0.key, width: $0.width, height: $0.height, bytes: $0.bytes, contentType: format.contentType)
+            JobRecord.Output(
+                bucket: $0.bucket, key: $0.key, width: $0.width, height: $0.height, bytes: $0.bytes, contentType: $0.format.contentType)
         }
         let source = outcome.source.map {
             JobRecord.Source(bucket: job.bucket, key: job.key, bytes: outcome.bytesIn, format: $0.format.rawValue, width: $0.width, height: $0.height)
@@ -63,7 +63,8 @@ struct JobRecordKeeper: Sendable {
             "encode": ms(outcome.encode), "upload": ms(outcome.upload),
         ]
         do {
-            let record = try await store.complete(id, outputs: outputs, source: source, timingsMs: timings, at: now())
+            let record = try await store.complete(
+                id, outputs: outputs, source: source, placeholder: outcome.placeholder, timingsMs: timings, at: now())
             await sendEvent(record)
             return true
         } catch let conflict as JobStore.Conflict {

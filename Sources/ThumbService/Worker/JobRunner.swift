@@ -21,7 +21,9 @@ public struct JobRunner: Sendable {
 
     /// What a finished job produced and how long each stage took.
     public struct Outcome: Sendable {
-        public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int)] = []
+        public var outputs: [(bucket: String, key: String, width: Int, height: Int, bytes: Int, format: OutputFormat)] = []
+        /// The source's ThumbHash and average colour (nil for a removal).
+        public var placeholder: Placeholder?
         /// The thumbnails a removal deleted (if they were there: DeleteObjects does not say).
         public var removed: [(bucket: String, key: String)] = []
         public var bytesIn = 0
@@ -91,12 +93,16 @@ public struct JobRunner: Sendable {
         outcome.download = start.duration(to: clock.now)
         outcome.bytesIn = source.body.count
 
-        let format = job.format ?? settings.format
         let quality = job.quality ?? settings.quality
-        let specs = job.sizes.map {
-            ThumbnailSpec(width: $0.width, height: $0.height, mode: $0.mode, format: format, quality: quality)
+        let outputs = job.outputs(settings: settings)
+        guard Set(outputs.map { "\($0.bucket)/\($0.key)" }).count == outputs.count else {
+            throw JobError(
+                .invalidField, "two of the job's thumbnails would be written to one key; the key template needs {ext} for several formats")
         }
-        let thumbnailer = Thumbnailer(limits: settings.limits, background: settings.background)
+        let specs = outputs.map {
+            ThumbnailSpec(width: $0.size.width, height: $0.size.height, mode: $0.size.mode, format: $0.format, quality: quality)
+        }
+        let thumbnailer = Thumbnailer(limits: settings.limits, background: settings.background, avifSpeed: settings.avifSpeed)
         let body = source.body
         let result: Thumbnailer.Result
         do {
@@ -115,6 +121,7 @@ public struct JobRunner: Sendable {
                 "decoding this image takes about \(error.bytes >> 20) MB, over the \(error.capacity >> 20) MB of THUMBD_DECODE_MEMORY_MB")
         }
         outcome.source = result.source
+        outcome.placeholder = result.placeholder
         outcome.decode = result.timings.decode
         outcome.resize = result.timings.resize
         outcome.encode = result.timings.encode
@@ -126,8 +133,13 @@ public struct JobRunner: Sendable {
             case .private: .private
             case .none: nil
             }
-        let metadata = ["source": "s3://\(job.bucket)/\(job.key)", "source-etag": source.info.eTag ?? ""]
-        let uploads = zip(job.outputs(settings: settings), result.thumbnails).map { output, thumbnail in
+        // The placeholder travels with every thumbnail (x-amz-meta-thumbhash, x-amz-meta-average-color),
+        // so a page that lists the bucket has it without the job record.
+        let metadata = [
+            "source": "s3://\(job.bucket)/\(job.key)", "source-etag": source.info.eTag ?? "",
+            "thumbhash": result.placeholder.thumbHashBase64, "average-color": result.placeholder.averageColor,
+        ]
+        let uploads = zip(outputs, result.thumbnails).map { output, thumbnail in
             (bucket: output.bucket, key: output.key, thumbnail: thumbnail)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -137,7 +149,7 @@ public struct JobRunner: Sendable {
                         try await s3.putObject(
                             bucket: upload.bucket, key: upload.key, body: Data(upload.thumbnail.bytes),
                             options: PutObjectOptions(
-                                contentType: format.contentType, acl: acl, cacheControl: settings.cacheControl,
+                                contentType: upload.thumbnail.spec.format.contentType, acl: acl, cacheControl: settings.cacheControl,
                                 metadata: metadata.filter { !$0.value.isEmpty }.mapValues(Self.asciiMetadata)))
                     } catch {
                         throw JobError.fromUpload(error, bucket: upload.bucket, key: upload.key)
@@ -148,7 +160,9 @@ public struct JobRunner: Sendable {
         }
         outcome.upload = start.duration(to: clock.now)
         for upload in uploads {
-            outcome.outputs.append((upload.bucket, upload.key, upload.thumbnail.width, upload.thumbnail.height, upload.thumbnail.bytes.count))
+            outcome.outputs.append(
+                (upload.bucket, upload.key, upload.thumbnail.width, upload.thumbnail.height, upload.thumbnail.bytes.count,
+                 upload.thumbnail.spec.format))
             outcome.bytesOut += upload.thumbnail.bytes.count
         }
         return outcome
