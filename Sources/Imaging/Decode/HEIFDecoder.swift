@@ -99,7 +99,7 @@ final class HEIFContainer {
     }
 }
 
-/// HEIC and AVIF through libheif: HEVC or AV1, 8 or 10 bits (to 8), alpha, the container's rotation
+/// HEIC through libheif: HEVC (libde265), 8 or 10 bits (to 8), alpha, the container's rotation
 /// and mirroring applied, ICC or nclx colour; an embedded thumbnail is decoded instead of the image
 /// when it is at least the size asked for (what libvips' heifload does with `thumbnail`).
 enum HEIFDecoder {
@@ -153,12 +153,12 @@ enum HEIFDecoder {
     }
 
     /// The smallest embedded thumbnail at least `minimum` in both dimensions (the caller asks for
-    /// twice the output: the 2x gap the final filter needs) and of the image's aspect within a pixel,
-    /// so it is the same picture; nil when none is.
+    /// twice the output: the 2x gap the final filter needs) and of the image's aspect within 2 pixels
+    /// (encoders round a 4:2:0 thumbnail to even sides), so it is the same picture; nil when none is.
     static func usableThumbnail(_ header: HEIFHeader, minimum: (width: Int, height: Int)) -> UInt32? {
         header.thumbnails.last { thumbnail in
             thumbnail.width >= minimum.width && thumbnail.height >= minimum.height
-                && abs(thumbnail.width * header.height - thumbnail.height * header.width) <= max(header.width, header.height)
+                && abs(thumbnail.width * header.height - thumbnail.height * header.width) <= 2 * max(header.width, header.height)
         }?.id
     }
 

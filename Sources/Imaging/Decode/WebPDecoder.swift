@@ -123,8 +123,11 @@ enum WebPDecoder {
             throw ImagingError(.truncated, "the animated WebP's first frame cannot be decoded (the data is damaged or ends early)")
         }
         let pixels = Array(UnsafeBufferPointer(start: frame, count: header.width * header.height * 4))
+        // From the composed canvas, not the file's flag (set by writers for every animation): transparent
+        // where the first frame does not reach, or is transparent itself.
+        let hasAlpha = stride(from: 3, to: pixels.count, by: 4).contains { pixels[$0] != 255 }
         return DecodedImage(
-            buffer: PixelBuffer(width: header.width, height: header.height, channels: 4, pixels: pixels, hasAlpha: true),
+            buffer: PixelBuffer(width: header.width, height: header.height, channels: 4, pixels: pixels, hasAlpha: hasAlpha),
             sourceWidth: header.width, sourceHeight: header.height, orientation: header.orientation,
             iccProfile: header.iccProfile, format: .webp, shrinkOnLoad: 1)
     }

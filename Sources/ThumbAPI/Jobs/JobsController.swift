@@ -115,7 +115,7 @@ struct JobsController: Sendable {
         default:
             throw Problem(
                 .unsupportedMediaType,
-                "send multipart/form-data (-F image=@photo.jpg), an image body (image/jpeg, image/png) or application/json")
+                "send multipart/form-data (-F image=@photo.jpg), an image body (image/jpeg, image/png, image/webp, image/heic, image/avif, image/gif) or application/json")
         }
 
         if let idempotencyKey {

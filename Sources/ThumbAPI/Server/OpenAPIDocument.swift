@@ -56,9 +56,13 @@ paths:
           in: query
           description: For a raw image body.
           schema: {$ref: "#/components/schemas/OutputFormat"}
+        - name: formats
+          in: query
+          description: For a raw image body, instead of format. Comma-separated formats (`avif,webp,jpeg`); every size is made in each, from one decode.
+          schema: {type: string, maxLength: 200}
         - name: quality
           in: query
-          description: For a raw image body. JPEG quality.
+          description: For a raw image body. Quality for JPEG, WebP and AVIF.
           schema: {type: integer, minimum: 1, maximum: 100}
         - name: priority
           in: query
@@ -74,10 +78,18 @@ paths:
           multipart/form-data:
             schema: {$ref: "#/components/schemas/UploadForm"}
             encoding:
-              image: {contentType: "image/jpeg, image/png, application/octet-stream"}
+              image: {contentType: "image/jpeg, image/png, image/webp, image/heic, image/avif, image/gif, application/octet-stream"}
           image/jpeg:
             schema: {type: string, format: binary}
           image/png:
+            schema: {type: string, format: binary}
+          image/webp:
+            schema: {type: string, format: binary}
+          image/heic:
+            schema: {type: string, format: binary}
+          image/avif:
+            schema: {type: string, format: binary}
+          image/gif:
             schema: {type: string, format: binary}
           application/octet-stream:
             schema: {type: string, format: binary}
@@ -467,7 +479,15 @@ components:
   schemas:
     OutputFormat:
       type: string
-      enum: [jpeg, png]
+      description: "jpeg (transparency flattened), png, webp (lossy at quality), webp-lossless, avif (AV1, 8-bit 4:2:0). Each output's Content-Type and key extension follow its format."
+      enum: [jpeg, png, webp, webp-lossless, avif]
+    OutputFormats:
+      type: array
+      description: "Instead of format: every size in each of these formats, from one decode (for <picture> with fallbacks). At most one format per file extension."
+      minItems: 1
+      maxItems: 4
+      uniqueItems: true
+      items: {$ref: "#/components/schemas/OutputFormat"}
     JobStatus:
       type: string
       enum: [pending, processing, complete, failed, cancelled]
@@ -487,11 +507,12 @@ components:
         image:
           type: string
           format: binary
-          description: The photo (JPEG or PNG; the format is read from the bytes).
+          description: The photo (JPEG, PNG, WebP, HEIC, AVIF or GIF's first frame; the format is read from the bytes).
         sizes:
           type: string
           description: Comma-separated `WIDTHxHEIGHT[:fit|fill|force]` (`400x400,100x100:fill`); default `THUMBD_SIZES`.
         format: {$ref: "#/components/schemas/OutputFormat"}
+        formats: {type: string, maxLength: 200, description: "Instead of format: comma-separated formats (avif,webp,jpeg)."}
         quality: {type: integer, minimum: 1, maximum: 100}
         priority: {$ref: "#/components/schemas/Priority"}
         callback_url: {$ref: "#/components/schemas/CallbackURL"}
@@ -518,6 +539,7 @@ components:
           maxItems: 20
           items: {$ref: "#/components/schemas/Size"}
         format: {$ref: "#/components/schemas/OutputFormat"}
+        formats: {$ref: "#/components/schemas/OutputFormats"}
         quality: {type: integer, minimum: 1, maximum: 100}
         priority: {$ref: "#/components/schemas/Priority"}
         callback_url: {$ref: "#/components/schemas/CallbackURL"}
@@ -533,6 +555,7 @@ components:
           maxItems: 20
           items: {$ref: "#/components/schemas/Size"}
         format: {$ref: "#/components/schemas/OutputFormat"}
+        formats: {$ref: "#/components/schemas/OutputFormats"}
         quality: {type: integer, minimum: 1, maximum: 100}
         priority: {$ref: "#/components/schemas/Priority"}
         callback_url: {$ref: "#/components/schemas/CallbackURL"}
@@ -549,7 +572,7 @@ components:
         expires_at: {type: string, format: date-time, description: "When S3 stops accepting the form (15 minutes)."}
     Job:
       type: object
-      required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, quality, outputs, error, attempts, priority, callback_url, webhook]
+      required: [id, status, created_at, started_at, finished_at, expires_at, source, sizes, format, formats, quality, outputs, thumbhash, average_color, error, attempts, priority, callback_url, webhook]
       properties:
         id: {type: string}
         status: {$ref: "#/components/schemas/JobStatus"}
@@ -572,9 +595,23 @@ components:
           items: {$ref: "#/components/schemas/Size"}
         format:
           type: string
-          enum: [jpeg, png]
+          enum: [jpeg, png, webp, webp-lossless, avif]
           nullable: true
+          description: The first of formats (null for the worker's default).
+        formats:
+          type: array
+          nullable: true
+          items: {$ref: "#/components/schemas/OutputFormat"}
         quality: {type: integer, nullable: true}
+        thumbhash:
+          type: string
+          nullable: true
+          description: "Once complete: the image's ThumbHash (https://evanw.github.io/thumbhash/), standard base64; also each output's x-amz-meta-thumbhash."
+        average_color:
+          type: string
+          nullable: true
+          pattern: "^#[0-9a-f]{6}$"
+          description: "Once complete: the average colour the ThumbHash carries; also each output's x-amz-meta-average-color." 
         outputs:
           type: array
           items:

@@ -2,8 +2,8 @@ import Foundation
 import Imaging
 import TestSupport
 
-/// The fixtures Tests/peers/imaging_fixtures.py makes with Pillow and ImageMagick (never with our
-/// encoder), with Pillow's decode of each as the reference.
+/// One fixture of a manifest: made by an independent encoder (never ours), with an independent
+/// decoder's pixels as the reference (raw 8-bit, row-major; RGBA or gray).
 struct Fixture: Decodable, Sendable {
     let name: String
     let file: String
@@ -12,38 +12,41 @@ struct Fixture: Decodable, Sendable {
     let height: Int
     let channels: Int
     let orientation: Int?
+    /// format_fixtures.py's extras.
+    let alpha: Bool?
+    let animated: Bool?
+    let stored_width: Int?
+    let stored_height: Int?
+    let thumbnail_width: Int?
+    let thumbnail_height: Int?
 }
 
-enum Fixtures {
-    static let root = ProjectPaths.root
+/// One generator's fixtures: the script runs once per test run, into a fresh temporary folder, and
+/// writes the files and `manifest.json`.
+struct FixtureSet: Sendable {
+    let script: String
+    let folder: Result<URL, Fixtures.FixtureError>
 
-    /// Made once per test run, in a fresh temporary folder.
-    static let folder: Result<URL, FixtureError> = {
+    init(script: String) {
+        self.script = script
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("thumbd-fixtures-\(UUID().uuidString)")
-        let result: ProcessResult
         do {
-            result = try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent("imaging_fixtures.py").path, folder.path])
+            let result = try runProcess("/usr/bin/env", ["python3", ProjectPaths.peers.appendingPathComponent(script).path, folder.path])
+            self.folder = result.status == 0
+                ? .success(folder) : .failure(Fixtures.FixtureError(description: "\(script) failed: \(result.stderr)"))
         } catch {
-            return .failure(FixtureError(description: "cannot run python3: \(error)"))
+            self.folder = .failure(Fixtures.FixtureError(description: "cannot run python3: \(error)"))
         }
-        guard result.status == 0 else {
-            return .failure(FixtureError(description: "imaging_fixtures.py failed: \(result.stderr)"))
-        }
-        return .success(folder)
-    }()
-
-    struct FixtureError: Error, CustomStringConvertible {
-        let description: String
     }
 
-    static func all() throws -> [Fixture] {
+    func all() throws -> [Fixture] {
         let folder = try folder.get()
         return try JSONDecoder().decode([Fixture].self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
     }
 
-    static func named(_ name: String) throws -> Fixture {
+    func named(_ name: String) throws -> Fixture {
         guard let fixture = try all().first(where: { $0.name == name }) else {
-            throw FixtureError(description: "no fixture \(name)")
+            throw Fixtures.FixtureError(description: "no fixture \(name) from \(script)")
         }
         return fixture
     }
@@ -51,19 +54,41 @@ enum Fixtures {
     /// The fixture names with `prefix`, for parameterised tests. Never empty: when the fixtures cannot
     /// be made, or none has the prefix, the one name says so, and the test fails looking it up (an
     /// empty argument list would skip the test, not fail it).
-    static func names(prefix: String) -> [String] {
+    func names(prefix: String) -> [String] {
         let names = ((try? all()) ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
         return names.isEmpty ? ["<no fixture named \(prefix)*: \(folder)>"] : names
     }
 
-    static func bytes(_ fixture: Fixture) throws -> [UInt8] {
+    func path(_ fixture: Fixture) throws -> String { try folder.get().appendingPathComponent(fixture.file).path }
+
+    func bytes(_ fixture: Fixture) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(fixture.file)))
     }
 
-    static func reference(_ fixture: Fixture) throws -> [UInt8] {
-        guard let reference = fixture.reference else { throw FixtureError(description: "\(fixture.name) has no reference") }
+    func reference(_ fixture: Fixture) throws -> [UInt8] {
+        guard let reference = fixture.reference else { throw Fixtures.FixtureError(description: "\(fixture.name) has no reference") }
         return [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(reference)))
     }
+}
+
+/// The JPEG and PNG fixtures (imaging_fixtures.py: Pillow, ImageMagick, pypng), and those of the other
+/// formats (format_fixtures.py: cwebp, heif-enc, avifenc, Pillow, pillow-heif), each with an
+/// independent decoder's pixels as its reference.
+enum Fixtures {
+    static let root = ProjectPaths.root
+    static let imaging = FixtureSet(script: "imaging_fixtures.py")
+    static let formats = FixtureSet(script: "format_fixtures.py")
+
+    struct FixtureError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static var folder: Result<URL, FixtureError> { imaging.folder }
+    static func all() throws -> [Fixture] { try imaging.all() }
+    static func named(_ name: String) throws -> Fixture { try imaging.named(name) }
+    static func names(prefix: String) -> [String] { imaging.names(prefix: prefix) }
+    static func bytes(_ fixture: Fixture) throws -> [UInt8] { try imaging.bytes(fixture) }
+    static func reference(_ fixture: Fixture) throws -> [UInt8] { try imaging.reference(fixture) }
 }
 
 /// How far two images are apart, per channel value.
