@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Imaging
@@ -40,6 +41,33 @@ struct FormatDecoderTests {
             let thumbnail = thumbnails.thumbnails[0]
             #expect(fixture.width < fixture.height ? thumbnail.width < thumbnail.height : thumbnail.width > thumbnail.height, "\(name)")
         }
+    }
+
+    /// avifenc writes the container's rotation and mirroring (lossless, so the pixels are exact);
+    /// heif-convert (libheif, which applies them) gives the upright reference.
+    @Test("an AVIF's irot and imir, all 12 combinations, shown as libheif shows them",
+          arguments: [0, 1, 2, 3].flatMap { angle in [nil, 0, 1].map { (angle, $0) } })
+    func avifTransformations(angle: Int, mirror: Int?) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("thumbd-avif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("png-rgb8").file).path
+        let avif = folder.appendingPathComponent("t.avif").path
+        let upright = folder.appendingPathComponent("t.png").path
+        var arguments = ["avifenc", "-l", "--irot", "\(angle)", source, avif]
+        if let mirror { arguments.insert(contentsOf: ["--imir", "\(mirror)"], at: 2) }
+        let encoded = try runProcess("/usr/bin/env", arguments)
+        try #require(encoded.status == 0, "avifenc (Debian libavif-bin): \(encoded.stderr)")
+        let converted = try runProcess("/usr/bin/env", ["heif-convert", avif, upright])
+        try #require(converted.status == 0, "heif-convert (Debian libheif-examples): \(converted.stderr)")
+        let reference = try runProcess(
+            "/usr/bin/env", ["python3", "-c", "import sys; from PIL import Image; sys.stdout.buffer.write(Image.open(sys.argv[1]).convert('RGBA').tobytes())", upright])
+        let decoded = try decodeFull([UInt8](try Data(contentsOf: URL(fileURLWithPath: avif))))
+        let turned = Orient.apply(decoded.orientation, to: decoded.buffer)
+        let expected = try runProcess("/usr/bin/env", ["python3", "-c", "import sys; from PIL import Image; print('%dx%d' % Image.open(sys.argv[1]).size)", upright])
+        #expect("\(turned.width)x\(turned.height)" == expected.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard turned.pixels.count == reference.stdout.count else { return }
+        #expect(PixelDifference(turned.pixels, [UInt8](reference.stdout)).maximum == 0, "irot \(angle), imir \(mirror.map(String.init) ?? "-")")
     }
 
     @Test("a HEIC's embedded thumbnail is decoded when it is at least twice the output, else the image")
