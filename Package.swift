@@ -47,29 +47,30 @@ let package = Package(
         .systemLibrary(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
-        .systemLibrary(
-            name: "CWebP", pkgConfig: "libwebp",
-            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        // libwebp's headers; the library itself is linked statically by Imaging (see there).
+        .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         .systemLibrary(
             name: "CHeif", pkgConfig: "libheif",
             providers: [.apt(["libheif-dev"]), .brew(["libheif"])]),
-        .systemLibrary(
-            name: "CAVIF", pkgConfig: "libavif",
-            providers: [.apt(["libavif-dev"]), .brew(["libavif"])]),
         .systemLibrary(name: "CMalloc"),
         // JPEG decoding through libjpeg's own API, errors and setjmp kept inside C (see its header).
         // libjpeg-turbo's static archive (`-l:libjpeg.a`, libjpeg62-turbo-dev): the shared library's ABI
         // differs between the systems we ship to (Debian and Amazon Linux: libjpeg.so.62; Ubuntu:
         // libjpeg.so.8), and a static copy makes the binaries independent of which one is installed.
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
-        // A GIF's first frame through giflib (libgif-dev, which has no pkg-config file), in C (see its header).
-        .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary("gif")]),
+        // A GIF's first frame through giflib (libgif-dev), in C (see its header), linked statically as
+        // libjpeg is: one binary for every system we ship to, whatever giflib it has or lacks.
+        .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary(":libgif.a")]),
 
         // JPEG, PNG, WebP, HEIC, AVIF and GIF in; JPEG, PNG, WebP and AVIF out; our own SIMD resampler,
         // EXIF orientation, ICC colour and the ThumbHash placeholder.
+        // libwebp and libwebpdemux statically (libwebp-dev ships the archives), like libjpeg and giflib;
+        // libheif dynamically: it has no archive, and its ABI (opaque handles, versioned option structs)
+        // holds from 1.12 to 1.17, so one binary runs on Ubuntu 22.04 and 24.04 and Debian 12.
         .target(
             name: "Imaging",
-            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CAVIF", "CGIFDecode"]),
+            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode"],
+            linkerSettings: [.linkedLibrary(":libwebpdemux.a"), .linkedLibrary(":libwebp.a"), .linkedLibrary("pthread")]),
 
         // Dedicated threads for blocking C calls (libcurl's transfers, image work), off Swift's pool.
         .target(name: "ThreadPool"),

@@ -46,6 +46,7 @@ declare -A provided=(
     [libpng16.so.16]="libpng16-16 libpng16-16t64 libpng"
     [libz.so.1]="zlib1g zlib"
     [liblcms2.so.2]="liblcms2-2 lcms2"
+    [libheif.so.1]="libheif1 libheif"
     [libxml2.so.2]="libxml2"
     [libstdc++.so.6]="libstdc++6 libstdc++"
 )

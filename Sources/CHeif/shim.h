@@ -1,6 +1,47 @@
-// libheif (HEIC and AVIF: HEVC through libde265, AV1 through dav1d/aom, as Debian builds it). Errors
-// come back as `struct heif_error` values; nothing here longjmps or is variadic.
+// libheif (HEIC and AVIF: HEVC through libde265, AV1 through dav1d or libaom; AVIF written by libaom).
+// Errors come back as `struct heif_error` values; nothing here longjmps or is variadic. libheif's API
+// is opaque handles and versioned option structs, so one binary runs against libheif 1.12 to 1.17
+// (Ubuntu 22.04 to 24.04, Debian 12), unlike libavif, whose soname changes with each release.
 #ifndef CHEIF_SHIM_H
 #define CHEIF_SHIM_H
 #include <libheif/heif.h>
+#include <stdlib.h>
+#include <string.h>
+
+/// A growing memory buffer for `heif_context_write`.
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+    int failed;
+} cheif_buffer;
+
+static inline struct heif_error cheif_buffer_write(struct heif_context *context, const void *data, size_t size, void *user) {
+    (void)context;
+    cheif_buffer *buffer = (cheif_buffer *)user;
+    struct heif_error ok = {heif_error_Ok, heif_suberror_Unspecified, "ok"};
+    struct heif_error full = {heif_error_Memory_allocation_error, heif_suberror_Unspecified, "out of memory"};
+    if (size > buffer->capacity - buffer->size) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 65536;
+        while (capacity - buffer->size < size) {
+            if (capacity > SIZE_MAX / 2) { buffer->failed = 1; return full; }
+            capacity *= 2;
+        }
+        uint8_t *grown = (uint8_t *)realloc(buffer->data, capacity);
+        if (grown == NULL) { buffer->failed = 1; return full; }
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->size, data, size);
+    buffer->size += size;
+    return ok;
+}
+
+/// Writes `context` into `buffer` (free `buffer->data` with free()).
+static inline struct heif_error cheif_write_to_buffer(struct heif_context *context, cheif_buffer *buffer) {
+    struct heif_writer writer;
+    writer.writer_api_version = 1;
+    writer.write = cheif_buffer_write;
+    return heif_context_write(context, &writer, buffer);
+}
 #endif

@@ -19,7 +19,7 @@ struct Resize: ParsableCommand {
     var mode: ResizeMode = .fit
     @Option(help: "Quality, 1 to 100 (JPEG, WebP and AVIF).") var quality = 85
     @Option(help: "jpeg, png, webp, webp-lossless or avif.") var format: OutputFormat = .jpeg
-    @Option(help: "AVIF encoder speed, 0 (slowest, smallest) to 10.") var avifSpeed = AVIFEncoder.defaultSpeed
+    @Option(help: "AVIF encoder speed, 0 (slowest, smallest) to 9.") var avifSpeed = AVIFEncoder.defaultSpeed
     @Flag(help: "Write progressive JPEGs.") var progressive = false
     @Flag(help: "Allow thumbnails larger than the source.") var enlarge = false
     @Option(help: "Background for transparent pixels in JPEGs, as RRGGBB hex.") var background = "ffffff"
@@ -34,7 +34,7 @@ struct Resize: ParsableCommand {
     func validate() throws {
         guard width != nil || height != nil else { throw ValidationError("give --width, --height or both") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100") }
-        guard (0...10).contains(avifSpeed) else { throw ValidationError("--avif-speed must be 0 to 10") }
+        guard AVIFEncoder.speeds.contains(avifSpeed) else { throw ValidationError("--avif-speed must be 0 to 9") }
         guard (output == nil) != (outDir == nil) else { throw ValidationError("give exactly one of -o FILE and --out-dir DIR") }
         if output != nil && inputs.count != 1 { throw ValidationError("-o takes one input; use --out-dir for several") }
         guard parseBackground() != nil else { throw ValidationError("--background must be six hex digits, e.g. ffffff") }

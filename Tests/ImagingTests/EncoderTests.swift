@@ -84,15 +84,12 @@ struct EncoderTests {
         }
     }
 
-    @Test("AVIF quality maps to AV1's quantizer as libheif maps it; speed and quality are checked")
+    @Test("AVIF quality and speed are checked; an 8x8 image encodes to an ftyp-led file")
     func avifSettings() throws {
-        #expect(AVIFEncoder.quantizer(quality: 100) == 0)
-        #expect(AVIFEncoder.quantizer(quality: 50) == 32)
-        #expect(AVIFEncoder.quantizer(quality: 1) == 62)
         let image = PixelBuffer(width: 8, height: 8, channels: 4, pixels: [UInt8](repeating: 128, count: 256))
         #expect(throws: ImagingError.self) { try AVIFEncoder.encode(image, quality: 0) }
-        #expect(throws: ImagingError.self) { try AVIFEncoder.encode(image, quality: 50, speed: 11) }
-        let fast = try AVIFEncoder.encode(image, quality: 50, speed: 10)
+        #expect(throws: ImagingError.self) { try AVIFEncoder.encode(image, quality: 50, speed: 10) }
+        let fast = try AVIFEncoder.encode(image, quality: 50, speed: 9)
         #expect(fast.count > 0 && Array(fast[4..<8]) == Array("ftyp".utf8))
     }
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Installs what building and testing thumbd needs on a fresh Debian machine. Sourced by the scripts.
 # Each step is skipped when its packages are already there, so a second run costs a few seconds.
 
@@ -16,8 +17,15 @@ THUMBD_APT_PACKAGES=(
     libturbojpeg0-dev      # JPEG encode (TurboJPEG API)
     "$(thumbd_libjpeg_dev)"   # JPEG decode through libjpeg's own API (jpeglib.h: warnings, rows, shrink-on-load)
     libpng-dev             # PNG decode and encode
+    libwebp-dev            # WebP decode (scaled; animations' first frames via libwebpdemux) and encode, linked statically
+    libheif-dev            # HEIC and AVIF decode (libde265, dav1d) and AVIF encode (libaom)
+    libgif-dev             # GIF decode (giflib): the first frame, linked statically
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
+    webp                   # cwebp, dwebp: WebP fixtures and reference decodes (and the bench's WebP corpus)
+    libheif-examples       # heif-enc, heif-convert: HEIC fixtures and reference decodes (and the bench's HEIC corpus)
+    libavif-bin            # avifenc, avifdec: AVIF fixtures and reference decodes
+    libvips-tools          # vipsthumbnail: the SSIM peer in tests, and the benchmarks' reference
     libjpeg-turbo-progs    # cjpeg, jpegtran, djpeg: arithmetic and per-component-scan fixtures, reference decodes
     icc-profiles-free      # the Adobe RGB ICC profile for colour-conversion fixtures
     libgs-common           # Ghostscript's default CMYK ICC profile for the CMYK-with-profile fixture
@@ -27,15 +35,16 @@ THUMBD_APT_PACKAGES=(
 )
 
 # Versions the tests were written against: moto's server, Pillow and pypng are test peers (numpy makes
-# their sample photos), boto3 the interoperability peer, botocore the reference signer, cfn-lint and the
-# AWS CLI check and deploy deploy/thumbd.yaml, schemathesis checks thumbd-api against docs/openapi.yaml,
-# Flask serves the reference web tier of scripts/bench-api.sh, selenium drives chromium through the
-# upload page's tests.
+# their sample photos; pillow-heif lets Pillow read HEIC), boto3 the interoperability peer, botocore the
+# reference signer, cfn-lint and the AWS CLI check and deploy deploy/thumbd.yaml, schemathesis checks
+# thumbd-api against docs/openapi.yaml, Flask serves the reference web tier of scripts/bench-api.sh,
+# selenium drives chromium through the upload page's tests.
 THUMBD_PIP_PACKAGES=(
     "moto[server]==5.2.1"
     "boto3==1.43.11"
     "botocore==1.43.11"
     "Pillow==13.0.0"
+    "pillow-heif==1.8.1"
     "pypng==0.20220715.0"
     "cfn-lint==1.51.0"
     "awscli==1.45.11"
@@ -58,7 +67,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, png, flask, cfnlint, awscli, numpy, schemathesis, selenium" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, pillow_heif, png, flask, cfnlint, awscli, numpy, schemathesis, selenium" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"

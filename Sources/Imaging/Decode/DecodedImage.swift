@@ -61,8 +61,6 @@ public enum ImageDecoder {
             return try WebPDecoder.decode(data, header: webp, minimumSize: minimumSize, limits: limits)
         case .heif(let heif):
             return try HEIFDecoder.decode(data, header: heif, minimumSize: minimumSize, limits: limits)
-        case .avif(let avif):
-            return try AVIFDecoder.decode(data, header: avif, limits: limits)
         case .gif:
             return try GIFDecoder.decode(data, width: header.width, height: header.height, limits: limits)
         }
@@ -87,12 +85,9 @@ public enum ImageDecoder {
         case .webp:
             let webp = try WebPHeader(data)
             return ImageHeader(format: .webp, width: webp.width, height: webp.height, orientation: webp.orientation, parsed: .webp(webp))
-        case .heic:
-            let heif = try HEIFHeader(data, format: .heic)
-            return ImageHeader(format: .heic, width: heif.width, height: heif.height, orientation: .up, parsed: .heif(heif))
-        case .avif:
-            let avif = try AVIFHeader(data)
-            return ImageHeader(format: .avif, width: avif.width, height: avif.height, orientation: avif.orientation, parsed: .avif(avif))
+        case .heic, .avif:
+            let heif = try HEIFHeader(data, format: ImageFormat.detect(data)!)
+            return ImageHeader(format: heif.format, width: heif.width, height: heif.height, orientation: .up, parsed: .heif(heif))
         case .gif:
             let size = try GIFDecoder.probe(data)
             return ImageHeader(format: .gif, width: size.width, height: size.height, orientation: .up, parsed: .gif)
@@ -115,7 +110,6 @@ public struct ImageHeader: Sendable {
         case png(PNGChunks)
         case webp(WebPHeader)
         case heif(HEIFHeader)
-        case avif(AVIFHeader)
         case gif
     }
 

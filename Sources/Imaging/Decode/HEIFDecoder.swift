@@ -78,14 +78,14 @@ final class HEIFContainer {
         let read = heif_context_read_from_memory_without_copy(context, data.baseAddress, data.count, nil)
         // An error's message lives in the context: read it before freeing that.
         guard read.code == heif_error_Ok else {
-            let error = HEIFDecoder.error(read, what: "container")
+            let error = HEIFDecoder.error(read, what: "container", data: data)
             heif_context_free(context)
             throw error
         }
         var primary: OpaquePointer?
         let found = heif_context_get_primary_image_handle(context, &primary)
         guard found.code == heif_error_Ok, let primary else {
-            let error = HEIFDecoder.error(found, what: "primary image")
+            let error = HEIFDecoder.error(found, what: "primary image", data: data)
             heif_context_free(context)
             throw error
         }
@@ -99,7 +99,7 @@ final class HEIFContainer {
     }
 }
 
-/// HEIC through libheif: HEVC (libde265), 8 or 10 bits (to 8), alpha, the container's rotation
+/// HEIC and AVIF through libheif: HEVC (libde265) or AV1 (dav1d), 8 or 10 bits (to 8), alpha, the container's rotation
 /// and mirroring applied, ICC or nclx colour; an embedded thumbnail is decoded instead of the image
 /// when it is at least the size asked for (what libvips' heifload does with `thumbnail`).
 enum HEIFDecoder {
@@ -126,7 +126,7 @@ enum HEIFDecoder {
         options.pointee.convert_hdr_to_8bit = 1
         var image: OpaquePointer?
         let decoded = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGBA, options)
-        guard decoded.code == heif_error_Ok, let image else { throw error(decoded, what: "image") }
+        guard decoded.code == heif_error_Ok, let image else { throw error(decoded, what: "image", data: data) }
         defer { heif_image_release(image) }
         let width = Int(heif_image_get_width(image, heif_channel_interleaved))
         let height = Int(heif_image_get_height(image, heif_channel_interleaved))
@@ -162,10 +162,12 @@ enum HEIFDecoder {
         }?.id
     }
 
-    static func error(_ error: heif_error, what: String) -> ImagingError {
+    /// libheif's error as ours: `.truncated` when it says the data ended, or when a top-level box claims
+    /// more bytes than there are (a cut-off `mdat` makes some versions report other errors).
+    static func error(_ error: heif_error, what: String, data: UnsafeBufferPointer<UInt8>) -> ImagingError {
         let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "error \(error.code.rawValue)"
         switch (error.code, error.subcode) {
-        case (_, heif_suberror_End_of_data):
+        case (_, heif_suberror_End_of_data), (_, _) where ISOBMFFBoxes.endsEarly(data):
             return ImagingError(.truncated, "the HEIF data ends early (in its \(what): \(message))")
         case (heif_error_Unsupported_feature, _), (heif_error_Unsupported_filetype, _):
             return ImagingError(.unsupportedFormat, "unsupported HEIF \(what): \(message)")

@@ -1,86 +1,82 @@
-import CAVIF
+import CHeif
 
-/// AVIF through libavif and libaom: 8-bit 4:2:0 (full range, BT.601 matrix, sRGB primaries and
-/// transfer signalled), alpha kept, constant quality. One thread per encode: the service runs several
-/// jobs at once, so parallelism comes from there.
+/// AVIF through libheif and libaom (libvips' own path to AVIF): 8-bit 4:2:0, alpha kept, at a quality
+/// and an encoder speed. One thread per encode: the service runs several jobs at once, so parallelism
+/// comes from there.
 public enum AVIFEncoder {
-    /// The encoder speed thumbd uses unless told otherwise: 6, avifenc's own default, a service's
-    /// balance (0 is slowest and smallest, 10 fastest).
+    /// The encoder speed thumbd uses unless told otherwise: 6, avifenc's default, a service's balance
+    /// (0 is slowest and smallest, 9 fastest; libheif's AOM encoder takes 0 to 9).
     public static let defaultSpeed = 6
-
-    /// AV1's quantizer (0 best to 63 worst) for a 1-100 quality: `((100 - quality) * 63 + 50) / 100`,
-    /// the mapping of libavif 1.0's `quality` field and of libheif's AOM encoder (what libvips'
-    /// `Q` sets), so the same number means the same thing in thumbd and libvips.
-    public static func quantizer(quality: Int) -> Int { ((100 - quality) * 63 + 50) / 100 }
+    public static let speeds = 0...9
 
     /// - Parameters:
     ///   - buffer: gray or RGBA pixels (premultiplied or not).
-    ///   - quality: 1 to 100 (`quantizer(quality:)`).
-    ///   - speed: 0 to 10.
-    /// - Throws: `.invalidOptions` for a quality or speed out of range, `.encodeFailed` when libavif fails.
+    ///   - quality: 1 to 100.
+    ///   - speed: `speeds`.
+    /// - Throws: `.invalidOptions` for a quality or speed out of range, `.encodeFailed` when libheif fails
+    ///   (or has no AV1 encoder).
     public static func encode(_ buffer: PixelBuffer, quality: Int, speed: Int = defaultSpeed) throws -> [UInt8] {
         guard (1...100).contains(quality) else { throw ImagingError(.invalidOptions, "AVIF quality must be 1 to 100, not \(quality)") }
-        guard (0...10).contains(speed) else { throw ImagingError(.invalidOptions, "AVIF speed must be 0 to 10, not \(speed)") }
+        guard speeds.contains(speed) else { throw ImagingError(.invalidOptions, "AVIF speed must be 0 to 9, not \(speed)") }
         var source = buffer
         if source.isPremultiplied { Alpha.unpremultiply(&source) }
-        if source.channels == 1 { source = expandGray(source) }
-        guard let image = avifImageCreate(UInt32(source.width), UInt32(source.height), 8, AVIF_PIXEL_FORMAT_YUV420) else {
-            throw ImagingError(.encodeFailed, "cannot start the AVIF encoder")
-        }
-        defer { avifImageDestroy(image) }
-        image.pointee.colorPrimaries = UInt16(AVIF_COLOR_PRIMARIES_BT709)
-        image.pointee.transferCharacteristics = UInt16(AVIF_TRANSFER_CHARACTERISTICS_SRGB)
-        image.pointee.matrixCoefficients = UInt16(AVIF_MATRIX_COEFFICIENTS_BT601)
-        image.pointee.yuvRange = AVIF_RANGE_FULL
-        var rgb = avifRGBImage()
-        avifRGBImageSetDefaults(&rgb, image)
-        rgb.format = AVIF_RGB_FORMAT_RGBA
-        rgb.depth = 8
-        rgb.ignoreAlpha = source.hasAlpha ? 0 : 1
-        let converted = source.pixels.withUnsafeMutableBufferPointer { pixels -> avifResult in
-            rgb.pixels = pixels.baseAddress
-            rgb.rowBytes = UInt32(source.width * 4)
-            return avifImageRGBToYUV(image, &rgb)
-        }
-        guard converted == AVIF_RESULT_OK else { throw failure(converted, "converting to YUV") }
+        guard let context = heif_context_alloc() else { throw ImagingError(.encodeFailed, "cannot start the AVIF encoder") }
+        defer { heif_context_free(context) }
+        var encoder: OpaquePointer?
+        try check(heif_context_get_encoder_for_format(context, heif_compression_AV1, &encoder), "finding an AV1 encoder")
+        guard let encoder else { throw ImagingError(.encodeFailed, "libheif has no AV1 encoder") }
+        defer { heif_encoder_release(encoder) }
+        try check(heif_encoder_set_lossy_quality(encoder, Int32(quality)), "setting the quality")
+        try check(heif_encoder_set_parameter_integer(encoder, "speed", Int32(speed)), "setting the speed")
+        try check(heif_encoder_set_parameter_string(encoder, "chroma", "420"), "setting 4:2:0")
+        // One thread: libheif's AOM plugin takes "threads" (older versions lack it; then libaom's own 1).
+        _ = heif_encoder_set_parameter_integer(encoder, "threads", 1)
 
-        guard let encoder = avifEncoderCreate() else { throw ImagingError(.encodeFailed, "cannot start the AVIF encoder") }
-        defer { avifEncoderDestroy(encoder) }
-        encoder.pointee.codecChoice = AVIF_CODEC_CHOICE_AOM
-        encoder.pointee.maxThreads = 1
-        encoder.pointee.speed = Int32(speed)
-        // Constant quality (libaom's end-usage=q at cq-level), as libheif sets it: the quantizer range
-        // stays open, so each frame gets the quantizer the level asks for.
-        let level = String(quantizer(quality: quality))
-        encoder.pointee.minQuantizer = 0
-        encoder.pointee.maxQuantizer = 63
-        encoder.pointee.minQuantizerAlpha = 0
-        encoder.pointee.maxQuantizerAlpha = 63
-        for prefix in ["color:", "alpha:"] {
-            avifEncoderSetCodecSpecificOption(encoder, prefix + "end-usage", "q")
-            avifEncoderSetCodecSpecificOption(encoder, prefix + "cq-level", level)
+        let alpha = source.channels == 4 && source.hasAlpha
+        var image: OpaquePointer?
+        try check(
+            heif_image_create(Int32(source.width), Int32(source.height), heif_colorspace_RGB,
+                              alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, &image), "creating the image")
+        guard let image else { throw ImagingError(.encodeFailed, "cannot create the AVIF image") }
+        defer { heif_image_release(image) }
+        try check(heif_image_add_plane(image, heif_channel_interleaved, Int32(source.width), Int32(source.height), 8), "adding a plane")
+        var stride: Int32 = 0
+        guard let plane = heif_image_get_plane(image, heif_channel_interleaved, &stride) else {
+            throw ImagingError(.encodeFailed, "cannot fill the AVIF image")
         }
-        var output = avifRWData()
-        defer { avifRWDataFree(&output) }
-        let written = avifEncoderWrite(encoder, image, &output)
-        guard written == AVIF_RESULT_OK, let data = output.data else { throw failure(written, "encoding") }
+        let outChannels = alpha ? 4 : 3
+        source.pixels.withUnsafeBufferPointer { pixels in
+            for y in 0..<source.height {
+                let row = plane + y * Int(stride)
+                for x in 0..<source.width {
+                    let index = y * source.width + x
+                    for channel in 0..<outChannels {
+                        row[x * outChannels + channel] =
+                            source.channels == 1 ? (channel < 3 ? pixels[index] : 255) : pixels[index * 4 + channel]
+                    }
+                }
+            }
+        }
+        // sRGB, signalled as nclx: BT.709 primaries, sRGB transfer, BT.601 matrix, full range.
+        if let nclx = heif_nclx_color_profile_alloc() {
+            defer { heif_nclx_color_profile_free(nclx) }
+            _ = heif_nclx_color_profile_set_color_primaries(nclx, 1)
+            _ = heif_nclx_color_profile_set_transfer_characteristics(nclx, 13)
+            _ = heif_nclx_color_profile_set_matrix_coefficients(nclx, 6)
+            nclx.pointee.full_range_flag = 1
+            _ = heif_image_set_nclx_color_profile(image, nclx)
+        }
+        try check(heif_context_encode_image(context, image, encoder, nil, nil), "encoding")
+        var output = cheif_buffer()
+        defer { free(output.data) }
+        try check(cheif_write_to_buffer(context, &output), "writing")
+        guard let data = output.data else { throw ImagingError(.encodeFailed, "AVIF writing produced nothing") }
         return Array(UnsafeBufferPointer(start: data, count: output.size))
     }
 
-    private static func failure(_ result: avifResult, _ step: String) -> ImagingError {
-        ImagingError(.encodeFailed, "AVIF \(step) failed: \(String(cString: avifResultToString(result)))")
-    }
-
-    private static func expandGray(_ buffer: PixelBuffer) -> PixelBuffer {
-        var rgba = [UInt8].uninitialized(count: buffer.width * buffer.height * 4)
-        rgba.withUnsafeMutableBufferPointer { out in
-            for (index, value) in buffer.pixels.prefix(buffer.width * buffer.height).enumerated() {
-                out[index * 4] = value
-                out[index * 4 + 1] = value
-                out[index * 4 + 2] = value
-                out[index * 4 + 3] = 255
-            }
-        }
-        return PixelBuffer(width: buffer.width, height: buffer.height, channels: 4, pixels: rgba)
+    private static func check(_ error: heif_error, _ step: String) throws {
+        guard error.code != heif_error_Ok else { return }
+        let message = error.message.map { String(cString: $0) } ?? "error \(error.code.rawValue)"
+        throw ImagingError(.encodeFailed, "AVIF \(step) failed: \(message)")
     }
 }

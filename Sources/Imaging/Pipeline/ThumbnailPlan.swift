@@ -24,8 +24,7 @@ public struct ThumbnailPlan: Sendable {
     ///   4:4:4; subsampled chroma needs less);
     /// - for PNG, a 16-bit or interlaced image's full-size row buffer inside libpng;
     /// - for WebP, libwebp's rows (scaled decoding) or an animation's canvases;
-    /// - for HEIC, libheif's full-size planes and its RGBA image (of the thumbnail used, if one is); for
-    ///   AVIF, dav1d's planes.
+    /// - for HEIC and AVIF, libheif's full-size planes and its RGBA image (of the thumbnail used, if one is).
     public var estimatedMemoryBytes: Int {
         let width = header.width
         let height = header.height
@@ -67,10 +66,6 @@ public struct ThumbnailPlan: Sendable {
             }
             decoded = size.width * size.height * 4
             extra = size.width * size.height * (4 * (heif.bitDepth > 8 ? 2 : 1) + 4)
-        case .avif(let avif):
-            // dav1d's Y, U, V (and alpha) planes, 2 bytes a sample above 8 bits, then our RGBA.
-            decoded = width * height * 4
-            extra = width * height * (avif.bitDepth > 8 ? 2 : 1) * (avif.hasAlpha ? 4 : 3)
         case .gif:
             decoded = width * height * 4
         }

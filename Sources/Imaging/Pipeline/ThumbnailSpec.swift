@@ -8,7 +8,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case webp
     /// Lossless WebP, alpha kept; `quality` is ignored.
     case webpLossless = "webp-lossless"
-    /// AVIF (AV1 in HEIF, libavif): 8-bit 4:2:0, alpha kept, `quality` mapped to AV1's quantizer.
+    /// AVIF (AV1 in HEIF, libheif and libaom): 8-bit 4:2:0, alpha kept, at `quality` (libheif's scale).
     case avif
 
     /// The key template's `{ext}`.
@@ -41,8 +41,8 @@ public struct ThumbnailSpec: Sendable, Hashable {
     public var height: Int?
     public var mode: ResizeMode
     public var format: OutputFormat
-    /// Quality, 1 to 100: JPEG's, WebP's (libwebp's `quality`), or AVIF's (mapped to the quantizer,
-    /// `AVIFEncoder.quantizer(quality:)`). Ignored for PNG and lossless WebP.
+    /// Quality, 1 to 100: JPEG's, WebP's (libwebp's `quality`), or AVIF's (libheif's, which
+    /// maps it to AV1's quantizer as libvips' `Q` does). Ignored for PNG and lossless WebP.
     public var quality: Int
     public var progressive: Bool
     /// Allow output larger than the source.

@@ -8,7 +8,7 @@ public struct Thumbnailer: Sendable {
     public var limits: ImagingLimits
     /// What transparent pixels become in a JPEG (RGB), white by default.
     public var background: (UInt8, UInt8, UInt8)
-    /// libaom's speed for AVIF output, 0 (slowest, smallest) to 10 (`AVIFEncoder.defaultSpeed`).
+    /// libaom's speed for AVIF output, 0 (slowest, smallest) to 9 (`AVIFEncoder.defaultSpeed`).
     public var avifSpeed: Int
 
     public init(

@@ -62,7 +62,7 @@ public struct Settings: Sendable {
     public var sizes: [SizeRequest]
     public var format: OutputFormat
     public var quality: Int
-    /// libaom's speed for AVIF thumbnails, 0 (slowest, smallest) to 10 (`THUMBD_AVIF_SPEED`, default 6).
+    /// libaom's speed for AVIF thumbnails, 0 (slowest, smallest) to 9 (`THUMBD_AVIF_SPEED`, default 6).
     public var avifSpeed: Int
     public var concurrency: Int
     public var acl: ACL
@@ -140,7 +140,7 @@ public struct Settings: Sendable {
         try KeyTemplate.validate(keyTemplate)
         format = try choice("THUMBD_FORMAT", OutputFormat.jpeg)
         quality = try int("THUMBD_QUALITY", 85, 1...100)
-        avifSpeed = try int("THUMBD_AVIF_SPEED", AVIFEncoder.defaultSpeed, 0...10)
+        avifSpeed = try int("THUMBD_AVIF_SPEED", AVIFEncoder.defaultSpeed, AVIFEncoder.speeds)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         concurrency = try int("THUMBD_CONCURRENCY", max(1, cores), 1...256)
         acl = try choice("THUMBD_ACL", ACL.publicRead)
