@@ -97,6 +97,55 @@ struct ServiceTests {
         #expect(dlq["ApproximateNumberOfMessages"] == "0")
     }
 
+    @Test("thumb-submit --formats: every size in AVIF, WebP and JPEG from one job, each typed, each with the ThumbHash; a HEIC source")
+    func outputFormats() async throws {
+        let fixture = try await ServiceFixture()
+        try await fixture.setUp()
+        // A HEIC made from a sample photo by libheif's own encoder (heif-enc, Debian libheif-examples).
+        let heic = fixture.photos.appendingPathComponent("canyon.heic").path
+        let encoded = try await offCooperativePool {
+            try runProcess("/usr/bin/env", ["heif-enc", "-q", "80", "-o", heic, fixture.photos.appendingPathComponent("canyon.jpg").path])
+        }
+        try #require(encoded.status == 0, "heif-enc: \(encoded.stderr)")
+        try await fixture.upload("canyon.heic", as: "codelab-04/canyon.heic")
+        let daemon = try fixture.startDaemon()
+        let formats = try await fixture.tool("thumb-submit", [
+            "--bucket", fixture.sourceBucket, "--keys", "codelab-04/dancing.jpg", "--sizes", "200x200,64x64:fill",
+            "--formats", "avif,webp,jpeg", "--quality", "60",
+        ])
+        #expect(formats.status == 0, "\(formats.stderr)")
+        let fromHEIC = try await fixture.tool("thumb-submit", ["--bucket", fixture.sourceBucket, "--keys", "codelab-04/canyon.heic", "--width", "300"])
+        #expect(fromHEIC.status == 0, "\(fromHEIC.stderr)")
+
+        var hashes: Set<String> = []
+        for (size, expected) in [("200x200", (133, 200)), ("64x64", (64, 64))] {
+            for (ext, type) in [("avif", "image/avif"), ("webp", "image/webp"), ("jpg", "image/jpeg")] {
+                let key = "codelab-04/dancing-\(size).\(ext)"
+                let appeared = await ServiceFixture.eventually(60) { (try? await Moto.s3.headObject(bucket: fixture.outputBucket, key: key)) != nil }
+                #expect(appeared, "\(key) never appeared")
+                guard appeared else { continue }
+                let (width, height, info) = try await dimensions(fixture.outputBucket, key)
+                #expect((width, height) == expected, "\(key)")
+                #expect(info.contentType == type, "\(key)")
+                let hash = try #require(info.metadata["thumbhash"], "\(key) has no x-amz-meta-thumbhash")
+                #expect(Data(base64Encoded: hash).map { (5...25).contains($0.count) } == true, "\(hash)")
+                #expect(info.metadata["average-color"]?.wholeMatch(of: /#[0-9a-f]{6}/) != nil, "\(info.metadata)")
+                hashes.insert(hash + (info.metadata["average-color"] ?? ""))
+            }
+        }
+        #expect(hashes.count == 1, "one image, one placeholder on every output: \(hashes)")
+        let key = "codelab-04/canyon-300x.jpg"
+        let appeared = await ServiceFixture.eventually(60) { (try? await Moto.s3.headObject(bucket: fixture.outputBucket, key: key)) != nil }
+        #expect(appeared, "\(key) never appeared")
+        if appeared {
+            let (width, height, info) = try await dimensions(fixture.outputBucket, key)
+            #expect(width == 300 && height == 188, "\(width)x\(height)")
+            #expect(info.contentType == "image/jpeg")
+        }
+        daemon.signal(SIGTERM)
+        _ = await daemon.wait()
+    }
+
     @Test("a missing key, a text file, malformed JSON and an oversized image go to the DLQ with their codes")
     func deadLetters() async throws {
         let fixture = try await ServiceFixture()

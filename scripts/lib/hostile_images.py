@@ -69,6 +69,12 @@ def _bomb(side):
     return _png(side, side, idat)
 
 
+def _webp(image):
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=80)
+    return buffer.getvalue()
+
+
 def _huge_jpeg_dimensions():
     """A baseline JPEG whose frame header says 65535 x 65535 (4.3 gigapixels)."""
     data = bytearray(_jpeg(_photo(64, 64)))
@@ -79,13 +85,14 @@ def _huge_jpeg_dimensions():
 
 def hostile_images():
     photo = _jpeg(_photo(800, 600), quality=85)
-    gif = io.BytesIO()
-    _photo(64, 64).save(gif, "GIF")
+    tiff = io.BytesIO()
+    _photo(64, 64).save(tiff, "TIFF")
     huge_chunk = _png(16, 16, zlib.compress(b"\x00" * 17 * 16), extra=struct.pack(">I", 0x7FFFFFF0) + b"tEXtcomment")
     return [
         ("empty.jpg", b"", "empty"),
         ("not-an-image.jpg", b"this is a text file, not a picture\n" * 20, "unsupported_format"),
-        ("animation.gif", gif.getvalue(), "unsupported_format"),
+        ("scan.tiff", tiff.getvalue(), "unsupported_format"),
+        ("truncated.webp", _webp(_photo(300, 200))[:900], "truncated"),
         ("truncated.jpg", photo[: len(photo) * 2 // 5], "truncated"),
         ("bomb-144mp.png", _bomb(12000), "too_large"),
         ("billions.png", _png(2_000_000_000, 2_000_000_000, zlib.compress(b"\x00" * 64)), "too_large"),

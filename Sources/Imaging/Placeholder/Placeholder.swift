@@ -21,24 +21,17 @@ public struct Placeholder: Sendable, Equatable {
 
     public init(thumbHash: [UInt8]) { self.thumbHash = thumbHash }
 
-    /// The placeholder of an upright image at any size: shrunk to fit 100 x 100 (box then Lanczos3,
-    /// in premultiplied alpha), then hashed.
+    /// The placeholder of an upright image at any size: box-shrunk (in premultiplied alpha) by the
+    /// smallest integer factor that fits it in 100 x 100, then hashed. A box filter is enough: ThumbHash
+    /// keeps only the lowest few DCT frequencies of what it is given.
     /// - Parameter image: upright, sRGB, gray or RGBA, premultiplied or not.
     public init(of image: PixelBuffer) {
         var small = image
         if small.hasAlpha && !small.isPremultiplied { Alpha.premultiply(&small) }
-        let scale = min(1, Double(ThumbHash.maxSide) / Double(max(small.width, small.height)))
-        let width = max(1, min(ThumbHash.maxSide, Int((Double(small.width) * scale).rounded())))
-        let height = max(1, min(ThumbHash.maxSide, Int((Double(small.height) * scale).rounded())))
-        if width != small.width || height != small.height {
-            let box = BoxShrink.shrink(
-                small, factorX: max(1, small.width / width / 2), factorY: max(1, small.height / height / 2))
-            small = LanczosResampler.resize(
-                box, width: width, height: height,
-                extent: (Double(image.width) / Double(max(1, small.width / width / 2)),
-                         Double(image.height) / Double(max(1, small.height / height / 2))))
-        }
+        let factor = (max(small.width, small.height) + ThumbHash.maxSide - 1) / ThumbHash.maxSide
+        small = BoxShrink.shrink(small, factorX: factor, factorY: factor)
         Alpha.unpremultiply(&small)
+        let (width, height) = (small.width, small.height)
         var rgba = [UInt8](repeating: 255, count: width * height * 4)
         for index in 0..<(width * height) {
             if small.channels == 1 {

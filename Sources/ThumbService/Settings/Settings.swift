@@ -62,7 +62,7 @@ public struct Settings: Sendable {
     public var sizes: [SizeRequest]
     public var format: OutputFormat
     public var quality: Int
-    /// libaom's speed for AVIF thumbnails, 0 (slowest, smallest) to 9 (`THUMBD_AVIF_SPEED`, default 6).
+    /// libaom's speed for AVIF thumbnails, 0 (slowest, smallest) to 9 (`THUMBD_AVIF_SPEED`, default 5).
     public var avifSpeed: Int
     public var concurrency: Int
     public var acl: ACL
