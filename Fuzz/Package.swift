@@ -13,6 +13,11 @@ let package = Package(
         .executableTarget(name: "FuzzEXIF", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
         .executableTarget(name: "FuzzAWSResponses", dependencies: ["FuzzDriver", .product(name: "AWSKit", package: "thumbd")]),
         .executableTarget(name: "FuzzImageDecoders", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
+        // One target per decoder of the formats added with issue 16: each reads its bytes as its format.
+        .target(name: "FuzzImaging", dependencies: [.product(name: "Imaging", package: "thumbd")]),
+        .executableTarget(name: "FuzzWebPDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
+        .executableTarget(name: "FuzzHEIFDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
+        .executableTarget(name: "FuzzGIFDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The benchmark corpus: Debian's wallpaper packages (plasma-workspace-wallpapers, gnome-backgrounds),
 # fetched with apt-get download into .bench/ (never committed); photos of 2560 px and more are
 # copied to .bench/jpeg and .bench/png under names hashed from their paths. Sourced by the scripts.
@@ -47,6 +48,7 @@ thumbd_derive_corpus() {
     if [ ${#webp[@]} -gt 0 ]; then
         echo "==> cwebp -q 90: ${#webp[@]} photos into $bench/webp"
         # One cwebp per core: each is single-threaded.
+        # shellcheck disable=SC2016  # expanded by the inner sh
         printf '%s\0' "${webp[@]}" | xargs -0 -P 2 -I{} sh -c '
             stem=$(basename "$2" .jpg)
             cwebp -quiet -q 90 -metadata icc "$2" -o "$1/webp/.tmp-$stem.webp" && mv "$1/webp/.tmp-$stem.webp" "$1/webp/$stem.webp"
@@ -55,6 +57,7 @@ thumbd_derive_corpus() {
     if [ ${#heic[@]} -gt 0 ]; then
         echo "==> heif-enc -q 90: ${#heic[@]} photos into $bench/heic (slow: x265)"
         # Two at a time: x265 threads well on the large photos, less so on the small ones.
+        # shellcheck disable=SC2016  # expanded by the inner sh
         printf '%s\0' "${heic[@]}" | xargs -0 -P 2 -I{} sh -c '
             stem=$(basename "$2" .jpg)
             heif-enc -q 90 -o "$1/heic/.tmp-$stem.heic" "$2" >/dev/null && mv "$1/heic/.tmp-$stem.heic" "$1/heic/$stem.heic"

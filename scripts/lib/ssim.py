@@ -2,8 +2,10 @@
 (no draft mode, no reducing gap) to each thumbnail's own size. SSIM on luma (BT.601), Gaussian
 window 11 x 11, sigma 1.5, the constants of Wang et al. (2004).
 
-  ssim.py SOURCE_DIR OUT_DIR [OUT_DIR...]   prints one JSON object: {out_dir: mean_ssim}
-Thumbnails are matched to sources by file stem.
+  ssim.py SOURCE_DIR OUT_DIR [OUT_DIR...]   prints one JSON object: {out_dir: [mean_ssim, count]}
+Thumbnails (JPEG, PNG, WebP or AVIF) are matched to sources by file stem, so the thumbnails of a
+derived corpus (WebP or HEIC made from the JPEGs under the same stems) can be scored against the
+original JPEGs. Sources without a thumbnail in any OUT_DIR are skipped.
 """
 import json
 import os
@@ -46,17 +48,31 @@ def flatten(image):
     return image.convert("RGB")
 
 
+try:  # HEIC sources, where pillow-heif is installed (deps.sh)
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:
+    pass
+
+
+def by_stem(directory):
+    return {os.path.splitext(name)[0]: os.path.join(directory, name) for name in os.listdir(directory) if not name.startswith(".")}
+
+
 source_dir, *out_dirs = sys.argv[1:]
-sources = {os.path.splitext(name)[0]: os.path.join(source_dir, name) for name in os.listdir(source_dir)}
+sources = by_stem(source_dir)
+thumbnails = {out: by_stem(out) for out in out_dirs}
 scores = {out: [] for out in out_dirs}
 for stem, path in sorted(sources.items()):
+    if not any(stem in thumbnails[out] for out in out_dirs):
+        continue
     full = flatten(Image.open(path))
     cache = {}
     for out in out_dirs:
-        thumb_path = os.path.join(out, stem + ".jpg")
-        if not os.path.exists(thumb_path):
+        if stem not in thumbnails[out]:
             continue
-        thumb = Image.open(thumb_path).convert("RGB")
+        thumb = Image.open(thumbnails[out][stem]).convert("RGB")
         if thumb.size not in cache:
             cache[thumb.size] = luma(full.resize(thumb.size, Image.Resampling.LANCZOS, reducing_gap=None))
         scores[out].append(ssim(cache[thumb.size], luma(thumb)))

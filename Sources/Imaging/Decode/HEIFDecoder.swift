@@ -50,8 +50,10 @@ struct HEIFHeader: Sendable {
             return ColorConverter.isSRGB(profile) ? nil : profile
         case heif_color_profile_type_nclx:
             var nclx: UnsafeMutablePointer<heif_color_profile_nclx>?
-            guard heif_image_handle_get_nclx_color_profile(handle, &nclx).code == heif_error_Ok, let nclx else { return nil }
-            defer { heif_nclx_color_profile_free(nclx) }
+            let status = heif_image_handle_get_nclx_color_profile(handle, &nclx)
+            // libheif allocates the profile before it checks the values in it: an error can come with one.
+            defer { if let nclx { heif_nclx_color_profile_free(nclx) } }
+            guard status.code == heif_error_Ok, let nclx else { return nil }
             let primaries = nclx.pointee.color_primaries
             if primaries == heif_color_primaries_ITU_R_BT_709_5 || primaries == heif_color_primaries_unspecified { return nil }
             let p = nclx.pointee
