@@ -50,6 +50,62 @@ struct LiveAPITests {
         #expect(await service.api?.wait() == 0)
     }
 
+    @Test("a HEIC upload with formats=avif,webp,jpeg: every output typed, the ThumbHash and average colour in the document; a raw image/heic body; webp with webp-lossless is 422")
+    func formatsLive() async throws {
+        var service = try await LiveService(["THUMBD_API_AUTH": "none"])
+        try await service.startAPI()
+        let worker = try service.startWorker()
+        // A HEIC as a phone sends it, made by libheif's own encoder (heif-enc, Debian libheif-examples).
+        let heic = FileManager.default.temporaryDirectory.appendingPathComponent("canyon-\(UUID().uuidString).heic").path
+        defer { try? FileManager.default.removeItem(atPath: heic) }
+        let encoded = try await offCooperativePool {
+            try runProcess("/usr/bin/env", ["heif-enc", "-q", "80", "-o", heic, Bodies.photos.appendingPathComponent("canyon.jpg").path])
+        }
+        try #require(encoded.status == 0, "heif-enc: \(encoded.stderr)")
+
+        let made = try await service.curl([
+            "-X", "POST", "-H", "Prefer: wait=30", "-F", "image=@\(heic)", "-F", "sizes=160x160", "-F", "formats=avif,webp,jpeg",
+            "\(service.base)/v1/jobs",
+        ])
+        #expect(made.status == 201, "\(made.body)")
+        let document = LiveService.json(made.body)
+        #expect(document["formats"] as? [String] == ["avif", "webp", "jpeg"])
+        #expect(document["format"] as? String == "avif")
+        let source = document["source"] as? [String: Any] ?? [:]
+        #expect(source["format"] as? String == "heic" && (source["key"] as? String)?.hasSuffix(".heic") == true, "\(source)")
+        let hash = try #require(document["thumbhash"] as? String)
+        #expect(Data(base64Encoded: hash) != nil)
+        #expect((document["average_color"] as? String)?.wholeMatch(of: /#[0-9a-f]{6}/) != nil)
+        let outputs = document["outputs"] as? [[String: Any]] ?? []
+        #expect(outputs.map { $0["content_type"] as? String ?? "" } == ["image/avif", "image/webp", "image/jpeg"])
+        for output in outputs {
+            if let bucket = output["bucket"] as? String, let key = output["key"] as? String {
+                #expect(try await LiveService.pillowSize(bucket: bucket, key: key) == "160x100", "\(key), as Pillow reads it")
+                let info = try await Moto.clients.s3.headObject(bucket: bucket, key: key)
+                #expect(info.metadata["thumbhash"] == hash, "\(key)")
+            }
+        }
+
+        let raw = try await service.curl([
+            "-X", "POST", "-H", "Prefer: wait=30", "-H", "Content-Type: image/heic", "--data-binary", "@\(heic)",
+            "\(service.base)/v1/jobs?sizes=64x64:fill&format=webp",
+        ])
+        #expect(raw.status == 201)
+        let rawOutputs = LiveService.json(raw.body)["outputs"] as? [[String: Any]] ?? []
+        #expect(rawOutputs.first?["content_type"] as? String == "image/webp")
+
+        let clash = try await service.curl([
+            "-X", "POST", "-F", "image=@\(heic)", "-F", "formats=webp,webp-lossless", "\(service.base)/v1/jobs",
+        ])
+        #expect(clash.status == 422)
+        #expect(LiveService.json(clash.body)["code"] as? String == "invalid_field")
+
+        worker.signal(SIGTERM)
+        #expect(await worker.wait() == 0)
+        service.api?.signal(SIGTERM)
+        #expect(await service.api?.wait() == 0)
+    }
+
     @Test("with keys: 401 without one; another owner's job 404; 413 with nothing stored; 415 for a text file; a body cut short 400; idempotent replay; 410 after the TTL")
     func refusalsLive() async throws {
         var service = try await LiveService(["THUMBD_API_MAX_UPLOAD_MB": "1", "THUMBD_JOB_TTL": "2"])
