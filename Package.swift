@@ -47,8 +47,7 @@ let package = Package(
         .systemLibrary(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
-        // libwebp's headers; the library itself is linked statically by Imaging (see there).
-        .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         .systemLibrary(
             name: "CHeif", pkgConfig: "libheif",
             providers: [.apt(["libheif-dev"]), .brew(["libheif"])]),
@@ -58,19 +57,17 @@ let package = Package(
         // differs between the systems we ship to (Debian and Amazon Linux: libjpeg.so.62; Ubuntu:
         // libjpeg.so.8), and a static copy makes the binaries independent of which one is installed.
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
-        // A GIF's first frame through giflib (libgif-dev), in C (see its header), linked statically as
-        // libjpeg is: one binary for every system we ship to, whatever giflib it has or lacks.
-        .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary(":libgif.a")]),
+        // A GIF's first frame through giflib (libgif-dev, which has no pkg-config file), in C (see its header).
+        .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary("gif")]),
 
         // JPEG, PNG, WebP, HEIC, AVIF and GIF in; JPEG, PNG, WebP and AVIF out; our own SIMD resampler,
         // EXIF orientation, ICC colour and the ThumbHash placeholder.
-        // libwebp and libwebpdemux statically (libwebp-dev ships the archives), like libjpeg and giflib;
-        // libheif dynamically: it has no archive, and its ABI (opaque handles, versioned option structs)
-        // holds from 1.12 to 1.17, so one binary runs on Ubuntu 22.04 and 24.04 and Debian 12.
+        // libwebp, libheif and giflib are linked as shared libraries: their sonames (libwebp.so.7,
+        // libwebpdemux.so.2, libheif.so.1, libgif.so.7) are the same on Debian 12 and Ubuntu 22.04 and
+        // 24.04, and libheif's API is opaque handles and versioned option structs.
         .target(
             name: "Imaging",
-            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode"],
-            linkerSettings: [.linkedLibrary(":libwebpdemux.a"), .linkedLibrary(":libwebp.a"), .linkedLibrary("pthread")]),
+            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode"]),
 
         // Dedicated threads for blocking C calls (libcurl's transfers, image work), off Swift's pool.
         .target(name: "ThreadPool"),

@@ -3,8 +3,9 @@
 # 2023 (dnf). Idempotent. The release tarball (scripts/package.sh) carries the Swift runtime itself
 # (--static-swift-stdlib), so only these system libraries are needed:
 #   libcurl (HTTP), OpenSSL's libcrypto (SigV4), libturbojpeg (JPEG), libpng + zlib (PNG),
-#   LittleCMS 2 (ICC profiles), libheif with its HEVC and AV1 codecs (HEIC and AVIF), libxml2 (Foundation's
-#   XML parser), libstdc++ (the Swift runtime's C++ parts). libjpeg, libwebp and giflib are linked in.
+#   LittleCMS 2 (ICC profiles), libwebp (WebP), libheif with its HEVC and AV1 codecs (HEIC and AVIF),
+#   giflib (GIF), libxml2 (Foundation's XML parser), libstdc++ (the Swift runtime's C++ parts). libjpeg
+#   is linked in.
 # libheif 1.16 and later (Ubuntu 24.04) ship each codec as a plugin package: those are named here, since
 # --no-install-recommends would leave them out.
 set -euo pipefail
@@ -28,16 +29,17 @@ apt_install() {
 
 case "${ID}:${VERSION_ID}" in
     ubuntu:24.04)
-        apt_install libcurl4t64 libssl3t64 libturbojpeg libpng16-16t64 libheif1 libheif-plugin-libde265 libheif-plugin-dav1d \
-            libheif-plugin-aomenc ;;
-    ubuntu:22.04) apt_install libcurl4 libssl3 libturbojpeg libpng16-16 libheif1 ;;
-    debian:12) apt_install libcurl4 libssl3 libturbojpeg0 libpng16-16 libheif1 ;;
+        apt_install libcurl4t64 libssl3t64 libturbojpeg libpng16-16t64 libwebp7 libwebpdemux2 libgif7 libheif1 \
+            libheif-plugin-libde265 libheif-plugin-dav1d libheif-plugin-aomenc ;;
+    ubuntu:22.04) apt_install libcurl4 libssl3 libturbojpeg libpng16-16 libwebp7 libwebpdemux2 libgif7 libheif1 ;;
+    debian:12) apt_install libcurl4 libssl3 libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libheif1 ;;
     amzn:2023)
         echo "requirements-ec2.sh: ${PRETTY_NAME}: dnf install"
         # AL2023 ships libcurl-minimal (HTTP and HTTPS only, all thumbd needs); libcurl would conflict with it.
         # libheif is not in AL2023's own repositories; it comes from SPAL (Supplementary Packages for Amazon
         # Linux, EPEL 9's packages), which AL2023 releases from 2023.9.20251117 reach with dnf.
-        dnf install -y -q libcurl-minimal openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates libheif
+        dnf install -y -q libcurl-minimal openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates \
+            libwebp giflib libheif
         ;;
     *)
         echo "requirements-ec2.sh: ${PRETTY_NAME:-$ID $VERSION_ID} is not supported; use Ubuntu 22.04/24.04 or Amazon Linux 2023" >&2

@@ -47,6 +47,9 @@ declare -A provided=(
     [libz.so.1]="zlib1g zlib"
     [liblcms2.so.2]="liblcms2-2 lcms2"
     [libheif.so.1]="libheif1 libheif"
+    [libwebp.so.7]="libwebp7 libwebp"
+    [libwebpdemux.so.2]="libwebpdemux2 libwebp"
+    [libgif.so.7]="libgif7 giflib"
     [libxml2.so.2]="libxml2"
     [libstdc++.so.6]="libstdc++6 libstdc++"
 )

@@ -98,7 +98,7 @@ struct FormatDecoderTests {
     }
 
     @Test("cut short, every format says truncated; damaged, corrupt; never a crash",
-          arguments: ["webp-lossy", "webp-alpha", "heic", "avif", "gif", "gif-interlaced"])
+          arguments: ["webp-lossy", "webp-lossless", "webp-alpha", "webp-animated", "heic", "heic-10bit", "avif", "avif-alpha", "gif", "gif-interlaced"])
     func truncatedAndCorrupt(name: String) throws {
         let fixture = try Self.formats.named(name)
         let bytes = try Self.formats.bytes(fixture)

@@ -17,9 +17,9 @@ THUMBD_APT_PACKAGES=(
     libturbojpeg0-dev      # JPEG encode (TurboJPEG API)
     "$(thumbd_libjpeg_dev)"   # JPEG decode through libjpeg's own API (jpeglib.h: warnings, rows, shrink-on-load)
     libpng-dev             # PNG decode and encode
-    libwebp-dev            # WebP decode (scaled; animations' first frames via libwebpdemux) and encode, linked statically
+    libwebp-dev            # WebP decode (scaled; animations' first frames via libwebpdemux) and encode
     libheif-dev            # HEIC and AVIF decode (libde265, dav1d) and AVIF encode (libaom)
-    libgif-dev             # GIF decode (giflib): the first frame, linked statically
+    libgif-dev             # GIF decode (giflib): the first frame
     liblcms2-dev           # ICC profiles to sRGB
     imagemagick            # test fixtures made by an independent tool
     webp                   # cwebp, dwebp: WebP fixtures and reference decodes (and the bench's WebP corpus)

@@ -80,6 +80,23 @@ enum ColorConverter {
     static func rgbProfile(
         red: (Double, Double), green: (Double, Double), blue: (Double, Double), white: (Double, Double)
     ) -> [UInt8]? {
+        // Made once per set of primaries: LittleCMS stamps the time into a profile it writes, so two
+        // made a second apart would be two keys of the transform cache.
+        let key = [red.0, red.1, green.0, green.1, blue.0, blue.1, white.0, white.1]
+        if let known = builtProfiles.withLock({ $0[key] }) { return known }
+        let built = buildRGBProfile(red: red, green: green, blue: blue, white: white)
+        builtProfiles.withLock { profiles in
+            if profiles.count >= maxCachedProfiles { profiles.removeAll() }
+            profiles[key] = built
+        }
+        return built
+    }
+
+    private static let builtProfiles = Mutex<[[Double]: [UInt8]?]>([:])
+
+    private static func buildRGBProfile(
+        red: (Double, Double), green: (Double, Double), blue: (Double, Double), white: (Double, Double)
+    ) -> [UInt8]? {
         _ = silenced
         var parameters: [Double] = [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]
         guard let curve = cmsBuildParametricToneCurve(nil, 4, &parameters) else { return nil }

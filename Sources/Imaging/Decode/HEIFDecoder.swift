@@ -15,8 +15,8 @@ struct HEIFHeader: Sendable {
     var bitDepth: Int
     /// An ICC profile, or one built from the `nclx` primaries when they are not sRGB's; nil for sRGB.
     var iccProfile: [UInt8]?
-    /// Embedded thumbnails (item id, upright size), largest first.
-    var thumbnails: [(id: UInt32, width: Int, height: Int)]
+    /// Embedded thumbnails (item id, upright size, alpha), largest first.
+    var thumbnails: [(id: UInt32, width: Int, height: Int, hasAlpha: Bool)]
 
     /// - Throws: `.truncated` or `.corrupt` when libheif cannot read the container.
     init(_ data: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws {
@@ -34,7 +34,10 @@ struct HEIFHeader: Sendable {
             var thumbnail: OpaquePointer?
             guard heif_image_handle_get_thumbnail(handle, id, &thumbnail).code == heif_error_Ok, let thumbnail else { return nil }
             defer { heif_image_handle_release(thumbnail) }
-            return (id, Int(heif_image_handle_get_width(thumbnail)), Int(heif_image_handle_get_height(thumbnail)))
+            return (
+                id, Int(heif_image_handle_get_width(thumbnail)), Int(heif_image_handle_get_height(thumbnail)),
+                heif_image_handle_has_alpha_channel(thumbnail) != 0
+            )
         }.sorted { $0.width * $0.height > $1.width * $1.height }
     }
 
@@ -77,6 +80,8 @@ final class HEIFContainer {
     /// - Throws: `.truncated` or `.corrupt` (`HEIFDecoder.error`).
     init(_ data: UnsafeBufferPointer<UInt8>) throws {
         guard let context = heif_context_alloc() else { throw ImagingError(.tooLarge, "not enough memory to read the HEIF file") }
+        // Grid tiles on the calling thread: a job is one thread, and the service runs jobs side by side.
+        heif_context_set_max_decoding_threads(context, 0)
         let read = heif_context_read_from_memory_without_copy(context, data.baseAddress, data.count, nil)
         // An error's message lives in the context: read it before freeing that.
         guard read.code == heif_error_Ok else {
@@ -114,15 +119,29 @@ enum HEIFDecoder {
     ) throws -> DecodedImage {
         try limits.checkDimensions(width: header.width, height: header.height)
         let container = try HEIFContainer(data)
-        var handle = container.primary
-        var thumbnailHandle: OpaquePointer?
-        defer { if let thumbnailHandle { heif_image_handle_release(thumbnailHandle) } }
-        if let minimumSize, let thumbnail = usableThumbnail(header, minimum: minimumSize),
-            heif_image_handle_get_thumbnail(container.primary, thumbnail, &thumbnailHandle).code == heif_error_Ok,
-            let thumbnailHandle
-        {
-            handle = thumbnailHandle
+        return try withExtendedLifetime(container) {
+            // A grid image is decoded at the size its grid box gives, which need not be the ispe size we
+            // checked: libheif refuses any side at or over this limit before allocating.
+            heif_context_set_maximum_image_size_limit(container.context, Int32(clamping: max(header.width, header.height) + 1))
+            if let minimumSize, let id = usableThumbnail(header, minimum: minimumSize) {
+                var thumbnail: OpaquePointer?
+                if heif_image_handle_get_thumbnail(container.primary, id, &thumbnail).code == heif_error_Ok, let thumbnail {
+                    defer { heif_image_handle_release(thumbnail) }
+                    let size = header.thumbnails.first { $0.id == id }!
+                    // A thumbnail that does not decode is no reason to fail: the image itself may.
+                    if let decoded = try? decodeHandle(thumbnail, expected: (size.width, size.height), header: header, data: data) {
+                        return decoded
+                    }
+                }
+            }
+            return try decodeHandle(container.primary, expected: (header.width, header.height), header: header, data: data)
         }
+    }
+
+    /// Decodes one image of the file to 8-bit RGBA, which must come out `expected` in size.
+    private static func decodeHandle(
+        _ handle: OpaquePointer, expected: (width: Int, height: Int), header: HEIFHeader, data: UnsafeBufferPointer<UInt8>
+    ) throws -> DecodedImage {
         guard let options = heif_decoding_options_alloc() else { throw ImagingError(.tooLarge, "not enough memory to decode the HEIF image") }
         defer { heif_decoding_options_free(options) }
         options.pointee.convert_hdr_to_8bit = 1
@@ -132,8 +151,11 @@ enum HEIFDecoder {
         defer { heif_image_release(image) }
         let width = Int(heif_image_get_width(image, heif_channel_interleaved))
         let height = Int(heif_image_get_height(image, heif_channel_interleaved))
+        guard (width, height) == expected else {
+            throw ImagingError(.corrupt, "the HEIF image decoded to \(width)x\(height), not the \(expected.width)x\(expected.height) its header gives")
+        }
         var stride: Int32 = 0
-        guard width > 0, height > 0, heif_image_get_bits_per_pixel_range(image, heif_channel_interleaved) == 8,
+        guard heif_image_get_bits_per_pixel_range(image, heif_channel_interleaved) == 8,
             let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), Int(stride) >= width * 4
         else { throw ImagingError(.corrupt, "the HEIF image decoded to no usable pixels") }
         var pixels = [UInt8].uninitialized(count: width * height * 4)
@@ -142,34 +164,33 @@ enum HEIFDecoder {
                 (out.baseAddress! + row * width * 4).update(from: plane + row * Int(stride), count: width * 4)
             }
         }
-        if heif_image_handle_is_premultiplied_alpha(handle) != 0 {
-            var buffer = PixelBuffer(width: width, height: height, channels: 4, pixels: pixels, hasAlpha: true, isPremultiplied: true)
-            Alpha.unpremultiply(&buffer)
-            pixels = buffer.pixels
-        }
+        // Premultiplied pixels go on as they are: the pipeline resamples premultiplied anyway.
+        let premultiplied = header.hasAlpha && heif_image_handle_is_premultiplied_alpha(handle) != 0
         return DecodedImage(
-            buffer: PixelBuffer(width: width, height: height, channels: 4, pixels: pixels, hasAlpha: header.hasAlpha),
+            buffer: PixelBuffer(
+                width: width, height: height, channels: 4, pixels: pixels, hasAlpha: header.hasAlpha, isPremultiplied: premultiplied),
             sourceWidth: header.width, sourceHeight: header.height, orientation: .up, iccProfile: header.iccProfile,
             format: header.format, shrinkOnLoad: 1,
             scale: (Double(header.width) / Double(width), Double(header.height) / Double(height)))
     }
 
     /// The smallest embedded thumbnail at least `minimum` in both dimensions (the caller asks for
-    /// twice the output: the 2x gap the final filter needs) and of the image's aspect within 2 pixels
-    /// (encoders round a 4:2:0 thumbnail to even sides), so it is the same picture; nil when none is.
+    /// twice the output: the 2x gap the final filter needs), of the image's aspect within 2 pixels
+    /// (encoders round a 4:2:0 thumbnail to even sides) and with alpha as the image has it, so it is
+    /// the same picture; nil when none is.
     static func usableThumbnail(_ header: HEIFHeader, minimum: (width: Int, height: Int)) -> UInt32? {
         header.thumbnails.last { thumbnail in
-            thumbnail.width >= minimum.width && thumbnail.height >= minimum.height
+            thumbnail.width >= minimum.width && thumbnail.height >= minimum.height && thumbnail.hasAlpha == header.hasAlpha
                 && abs(thumbnail.width * header.height - thumbnail.height * header.width) <= 2 * max(header.width, header.height)
         }?.id
     }
 
-    /// libheif's error as ours: `.truncated` when it says the data ended, or when a top-level box claims
-    /// more bytes than there are (a cut-off `mdat` makes some versions report other errors).
+    /// libheif's error as ours: `.truncated` when a top-level box claims more bytes than there are (the
+    /// file was cut short, whatever libheif reports; its "end of data" also comes from damaged inner boxes).
     static func error(_ error: heif_error, what: String, data: UnsafeBufferPointer<UInt8>) -> ImagingError {
         let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "error \(error.code.rawValue)"
         switch (error.code, error.subcode) {
-        case (_, heif_suberror_End_of_data), (_, _) where ISOBMFFBoxes.endsEarly(data):
+        case (_, _) where ISOBMFFBoxes.endsEarly(data):
             return ImagingError(.truncated, "the HEIF data ends early (in its \(what): \(message))")
         case (heif_error_Unsupported_feature, _), (heif_error_Unsupported_filetype, _):
             return ImagingError(.unsupportedFormat, "unsupported HEIF \(what): \(message)")

@@ -7,6 +7,8 @@ struct WebPHeader: Sendable {
     var height: Int
     var hasAlpha: Bool
     var isAnimated: Bool
+    /// VP8L: decoded whole, whatever the scale (`ThumbnailPlan` counts it).
+    var isLossless: Bool
     var orientation: Orientation
     var iccProfile: [UInt8]?
 
@@ -20,12 +22,24 @@ struct WebPHeader: Sendable {
         height = Int(features.height)
         hasAlpha = features.has_alpha != 0
         isAnimated = features.has_animation != 0
+        isLossless = features.format == 2
         orientation = .up
         iccProfile = nil
-        // The metadata chunks; a file the demuxer cannot take whole (cut short) has none we can use,
-        // and the decode then says why.
+        // The RIFF header's length (RFC 9649 2.4) past the end of the data: cut short.
+        let declared = data.count >= 8 ? (8 + (0..<4).reduce(0) { $0 | Int(data[4 + $1]) << (8 * $1) }) : 0
+        let cutShort = declared > data.count
+        // The metadata chunks, read by the demuxer, which takes only whole files.
         var webpData = WebPData(bytes: data.baseAddress, size: data.count)
-        guard let demux = WebPDemux(&webpData) else { return }
+        guard let demux = WebPDemux(&webpData) else {
+            // An extended file announcing EXIF (VP8X flags, RFC 9649 2.7) whose EXIF we cannot reach
+            // would be shown unturned: only the whole file says how it stands.
+            let announcesEXIF = data.count > 20 && Array(data[12..<16]) == Array("VP8X".utf8) && data[20] & 0x08 != 0
+            if cutShort && (announcesEXIF || isAnimated) {
+                throw ImagingError(.truncated, "the WebP data ends early (before its metadata)")
+            }
+            if isAnimated { throw ImagingError(.corrupt, "the animated WebP cannot be read") }
+            return
+        }
         defer { WebPDemuxDelete(demux) }
         width = Int(WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH))
         height = Int(WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT))
@@ -108,6 +122,7 @@ enum WebPDecoder {
         options.color_mode = MODE_RGBA
         options.use_threads = 0
         var webpData = WebPData(bytes: data.baseAddress, size: data.count)
+        // The header had the demuxer read the whole file already, so what fails here is damage.
         guard let decoder = WebPAnimDecoderNew(&webpData, &options) else {
             throw ImagingError(.corrupt, "the animated WebP cannot be read")
         }
@@ -119,8 +134,7 @@ enum WebPDecoder {
         var frame: UnsafeMutablePointer<UInt8>?
         var timestamp: Int32 = 0
         guard WebPAnimDecoderGetNext(decoder, &frame, &timestamp) != 0, let frame else {
-            // The demuxer took the file whole, so a frame that does not decode is damaged or cut short.
-            throw ImagingError(.truncated, "the animated WebP's first frame cannot be decoded (the data is damaged or ends early)")
+            throw ImagingError(.corrupt, "the animated WebP's first frame cannot be decoded")
         }
         let pixels = Array(UnsafeBufferPointer(start: frame, count: header.width * header.height * 4))
         // From the composed canvas, not the file's flag (set by writers for every animation): transparent

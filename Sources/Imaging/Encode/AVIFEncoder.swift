@@ -23,9 +23,16 @@ public enum AVIFEncoder {
         if source.isPremultiplied { Alpha.unpremultiply(&source) }
         guard let context = heif_context_alloc() else { throw ImagingError(.encodeFailed, "cannot start the AVIF encoder") }
         defer { heif_context_free(context) }
+        // libaom by name: libheif ranks its AV1 encoders differently from version to version (1.12 puts
+        // rav1e first, 1.17 SVT-AV1 when the aom plugin is missing), and speed and quality mean
+        // something else to each.
+        var descriptor: OpaquePointer?
+        guard heif_context_get_encoder_descriptors(context, heif_compression_AV1, "aom", &descriptor, 1) == 1, let descriptor else {
+            throw ImagingError(.encodeFailed, "libheif has no libaom AV1 encoder (on Ubuntu 24.04: libheif-plugin-aomenc)")
+        }
         var encoder: OpaquePointer?
-        try check(heif_context_get_encoder_for_format(context, heif_compression_AV1, &encoder), "finding an AV1 encoder")
-        guard let encoder else { throw ImagingError(.encodeFailed, "libheif has no AV1 encoder") }
+        try check(heif_context_get_encoder(context, descriptor, &encoder), "starting libaom")
+        guard let encoder else { throw ImagingError(.encodeFailed, "libheif cannot start libaom") }
         defer { heif_encoder_release(encoder) }
         try check(heif_encoder_set_lossy_quality(encoder, Int32(quality)), "setting the quality")
         try check(heif_encoder_set_parameter_integer(encoder, "speed", Int32(speed)), "setting the speed")
@@ -58,12 +65,13 @@ public enum AVIFEncoder {
                 }
             }
         }
-        // sRGB, signalled as nclx: BT.709 primaries, sRGB transfer, BT.601 matrix, full range.
+        // sRGB, signalled as nclx: BT.709 primaries, sRGB transfer, BT.601 matrix, full range. The
+        // fields are set directly: libheif 1.12 (Ubuntu 22.04) has no setter functions for them.
         if let nclx = heif_nclx_color_profile_alloc() {
             defer { heif_nclx_color_profile_free(nclx) }
-            _ = heif_nclx_color_profile_set_color_primaries(nclx, 1)
-            _ = heif_nclx_color_profile_set_transfer_characteristics(nclx, 13)
-            _ = heif_nclx_color_profile_set_matrix_coefficients(nclx, 6)
+            nclx.pointee.color_primaries = heif_color_primaries_ITU_R_BT_709_5
+            nclx.pointee.transfer_characteristics = heif_transfer_characteristic_IEC_61966_2_1
+            nclx.pointee.matrix_coefficients = heif_matrix_coefficients_ITU_R_BT_601_6
             nclx.pointee.full_range_flag = 1
             _ = heif_image_set_nclx_color_profile(image, nclx)
         }

@@ -24,7 +24,7 @@ public struct ThumbnailPlan: Sendable {
     ///   4:4:4; subsampled chroma needs less);
     /// - for PNG, a 16-bit or interlaced image's full-size row buffer inside libpng;
     /// - for WebP, libwebp's rows (scaled decoding) or an animation's canvases;
-    /// - for HEIC and AVIF, libheif's full-size planes and its RGBA image (of the thumbnail used, if one is).
+    /// - for HEIC and AVIF, libheif's full-size planes and its RGBA image.
     public var estimatedMemoryBytes: Int {
         let width = header.width
         let height = header.height
@@ -51,21 +51,17 @@ public struct ThumbnailPlan: Sendable {
             } else {
                 let scaled = WebPDecoder.scaledSize(width: width, height: height, minimum: minimumDecodeSize)
                 decoded = scaled.width * scaled.height * 4
-                // libwebp's scaled decoding keeps a few full-width rows of Y, U, V and alpha.
-                extra = 64 * width * 4
+                // libwebp's scaled decoding keeps a few full-width rows of Y, U and V; but lossless
+                // (VP8L) decodes the whole image as ARGB whatever the scale, and a lossy image's alpha
+                // plane is decoded whole (twice over when it is compressed losslessly).
+                extra = 64 * width * 4 + (webp.isLossless ? width * height * 4 : 0) + (webp.hasAlpha ? 2 * width * height : 0)
             }
         case .heif(let heif):
-            // libheif decodes the whole image (or the thumbnail used): its Y, Cb, Cr and alpha planes,
-            // 2 bytes a sample above 8 bits (at most 4 planes of full size), then the interleaved RGBA
-            // image, which we copy.
-            var size = (width: width, height: height)
-            if let id = HEIFDecoder.usableThumbnail(heif, minimum: minimumDecodeSize),
-                let thumbnail = heif.thumbnails.first(where: { $0.id == id })
-            {
-                size = (thumbnail.width, thumbnail.height)
-            }
-            decoded = size.width * size.height * 4
-            extra = size.width * size.height * (4 * (heif.bitDepth > 8 ? 2 : 1) + 4)
+            // libheif decodes the whole image: its Y, Cb, Cr and alpha planes, 2 bytes a sample above 8
+            // bits (at most 4 planes of full size), then the interleaved RGBA image, which we copy. (An
+            // embedded thumbnail needs less, but the image is decoded when the thumbnail fails.)
+            decoded = width * height * 4
+            extra = width * height * (4 * (heif.bitDepth > 8 ? 2 : 1) + 4)
         case .gif:
             decoded = width * height * 4
         }

@@ -75,11 +75,13 @@ public struct Thumbnailer: Sendable {
         timings.decode += start.duration(to: clock.now)
 
         var thumbnails: [Thumbnail] = []
-        // Sizes that differ only in format share one resampled image.
+        // Sizes that differ only in format share one resampled image, kept until its last use.
         var resized: [ThumbnailGeometry: PixelBuffer] = [:]
-        // The placeholder is made from the smallest whole (uncropped, undistorted) resampled image.
+        let lastUse = Dictionary(geometries.enumerated().map { ($0.element, $0.offset) }) { _, later in later }
+        // The placeholder is made from the smallest whole (uncropped, undistorted) resampled image
+        // that still has detail for ThumbHash's 7 x 7 terms (32 px or more on its long side).
         var placeholderSource: PixelBuffer?
-        for (spec, geometry) in zip(specs, geometries) {
+        for (index, (spec, geometry)) in zip(specs, geometries).enumerated() {
             start = clock.now
             var image: PixelBuffer
             if let done = resized[geometry] {
@@ -91,7 +93,9 @@ public struct Thumbnailer: Sendable {
                     ColorConverter.convertToSRGB(&image, profile: profile)
                 }
                 image = Orient.apply(decoded.orientation, to: image)
-                if spec.mode != .force, image.width * image.height < (placeholderSource.map { $0.width * $0.height } ?? .max) {
+                if spec.mode != .force, max(image.width, image.height) >= Placeholder.minimumSourceSide,
+                    image.width * image.height < (placeholderSource.map { $0.width * $0.height } ?? .max)
+                {
                     placeholderSource = image
                 }
                 image = Crop.crop(image, x: geometry.cropX, y: geometry.cropY, width: geometry.width, height: geometry.height)
@@ -114,11 +118,13 @@ public struct Thumbnailer: Sendable {
             }
             timings.encode += start.duration(to: clock.now)
             thumbnails.append(Thumbnail(spec: spec, width: image.width, height: image.height, bytes: bytes))
+            if lastUse[geometry] == index { resized[geometry] = nil }
         }
 
         start = clock.now
         if placeholderSource == nil {
-            // Only `force` sizes, whose aspect is not the image's: resample the whole image for it.
+            // Only `force` sizes (whose aspect is not the image's) or tiny ones: resample the whole
+            // image for it, to fit 100 x 100.
             let geometry = try ThumbnailGeometry.compute(
                 source: upright, width: ThumbHash.maxSide, height: ThumbHash.maxSide, mode: .fit)
             var image = resample(decoded, to: geometry, swapped: swaps)

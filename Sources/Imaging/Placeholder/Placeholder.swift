@@ -21,6 +21,10 @@ public struct Placeholder: Sendable, Equatable {
 
     public init(thumbHash: [UInt8]) { self.thumbHash = thumbHash }
 
+    /// The smallest long side an image made for another purpose (a thumbnail) may have to be the
+    /// placeholder's source: below it, ThumbHash's 7 luminance terms would outnumber its pixels.
+    static let minimumSourceSide = 32
+
     /// The placeholder of an upright image at any size: box-shrunk (in premultiplied alpha) by the
     /// smallest integer factor that fits it in 100 x 100, then hashed. A box filter is enough: ThumbHash
     /// keeps only the lowest few DCT frequencies of what it is given.
