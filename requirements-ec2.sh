@@ -36,10 +36,16 @@ case "${ID}:${VERSION_ID}" in
     amzn:2023)
         echo "requirements-ec2.sh: ${PRETTY_NAME}: dnf install"
         # AL2023 ships libcurl-minimal (HTTP and HTTPS only, all thumbd needs); libcurl would conflict with it.
-        # libheif is not in AL2023's own repositories; it comes from SPAL (Supplementary Packages for Amazon
-        # Linux, EPEL 9's packages), which AL2023 releases from 2023.9.20251117 reach with dnf.
         dnf install -y -q libcurl-minimal openssl-libs turbojpeg libpng zlib lcms2 libxml2 libstdc++ ca-certificates \
-            libwebp giflib libheif
+            libwebp giflib
+        # libheif is not in AL2023's own repositories. SPAL (Supplementary Packages for Amazon Linux, built
+        # from EPEL 9; AL2023 2023.9.20251117 and later) may carry it once its repository is enabled as
+        # AWS's user guide describes; EPEL's build may lack the HEVC decoder (thumbd logs "codecs
+        # missing" at start). Not verified on an AL2023 host: the deploy stack uses Ubuntu 24.04.
+        if ! dnf install -y -q libheif; then
+            echo "requirements-ec2.sh: libheif is not available: enable SPAL (see the AL2023 user guide) and run this again" >&2
+            exit 1
+        fi
         ;;
     *)
         echo "requirements-ec2.sh: ${PRETTY_NAME:-$ID $VERSION_ID} is not supported; use Ubuntu 22.04/24.04 or Amazon Linux 2023" >&2

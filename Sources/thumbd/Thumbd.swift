@@ -20,8 +20,9 @@ struct Thumbd: AsyncParsableCommand {
     @Option(help: "Bucket for thumbnails (THUMBD_OUTPUT_BUCKET; default: the source bucket).") var outputBucket: String?
     @Option(help: "Output key template (THUMBD_OUTPUT_KEY_TEMPLATE).") var outputKeyTemplate: String?
     @Option(help: "Sizes for messages without any, e.g. 400x400,100x100:fill (THUMBD_SIZES).") var sizes: String?
-    @Option(help: "jpeg or png (THUMBD_FORMAT).") var format: String?
-    @Option(help: "JPEG quality 1-100 (THUMBD_QUALITY).") var quality: String?
+    @Option(help: "jpeg, png, webp, webp-lossless or avif (THUMBD_FORMAT).") var format: String?
+    @Option(help: "Quality 1-100 for JPEG, WebP and AVIF (THUMBD_QUALITY).") var quality: String?
+    @Option(help: "AVIF encoder speed, 0 (slowest) to 9 (THUMBD_AVIF_SPEED, default 5).") var avifSpeed: String?
     @Option(help: "Jobs in flight (THUMBD_CONCURRENCY; default: cores).") var concurrency: String?
     @Option(help: "public-read, private or none (THUMBD_ACL).") var acl: String?
     @Option(help: "Seconds to finish jobs after SIGTERM (THUMBD_DRAIN_TIMEOUT, default 25).") var drainTimeout: String?
@@ -37,7 +38,7 @@ struct Thumbd: AsyncParsableCommand {
         let flags: [String: String?] = [
             "THUMBD_OUTPUT_BUCKET": outputBucket,
             "THUMBD_OUTPUT_KEY_TEMPLATE": outputKeyTemplate, "THUMBD_SIZES": sizes, "THUMBD_FORMAT": format,
-            "THUMBD_QUALITY": quality, "THUMBD_CONCURRENCY": concurrency, "THUMBD_ACL": acl, "THUMBD_DRAIN_TIMEOUT": drainTimeout,
+            "THUMBD_QUALITY": quality, "THUMBD_AVIF_SPEED": avifSpeed, "THUMBD_CONCURRENCY": concurrency, "THUMBD_ACL": acl, "THUMBD_DRAIN_TIMEOUT": drainTimeout,
             "THUMBD_VISIBILITY_TIMEOUT": visibilityTimeout, "THUMBD_WAIT_TIME": waitTime, "THUMBD_EXIT_WHEN_IDLE": exitWhenIdle,
             "THUMBD_LOG_FORMAT": logFormat,
         ]
@@ -70,6 +71,12 @@ struct Thumbd: AsyncParsableCommand {
         startup["dlq.found_by"] = "\(queues.deadLetterSource?.rawValue ?? "-")"
         startup["region"] = "\(clients.region)"
         logger.info("started", metadata: startup)
+        let missingCodecs = CodecSupport.missing
+        if !missingCodecs.isEmpty {
+            logger.warning(
+                "codecs missing: those jobs will fail as unsupported_format or encode_failed",
+                metadata: ["missing": "\(missingCodecs.joined(separator: "; "))", "fix": "requirements-ec2.sh installs them"])
+        }
         notifier.notify("READY=1\nSTATUS=polling \(queues.url)")
         shutdown.onTrigger { notifier.notify("STOPPING=1") }
         let worker = Worker(settings: settings, clients: clients, queues: queues, logger: logger)

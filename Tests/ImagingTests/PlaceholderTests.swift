@@ -25,14 +25,16 @@ struct PlaceholderTests {
         return try JSONDecoder().decode(Decoded.self, from: result.stdout)
     }
 
-    /// An opaque photo, one with alpha, an EXIF-rotated JPEG (the hash is of the upright image), a
-    /// thumbnail made only with `force` (the hash is still of the whole image, undistorted).
+    /// An opaque photo, one with alpha, an EXIF-rotated JPEG (the hash is of the upright image), and
+    /// thumbnails made only with `fill` into a portrait box (cropped) or `force` (stretched): the hash
+    /// is still of the whole image, uncropped and undistorted, so its aspect stays the image's.
     @Test("the decoded placeholder looks like the image; aspect, alpha and average colour agree",
-          arguments: [("photo-1600", ResizeMode.fit), ("png-rgba8", .fill), ("orientation-6-ii", .fit), ("photo-1600", .force)])
+          arguments: [("photo-1600", ResizeMode.fit), ("png-rgba8", .fill), ("orientation-6-ii", .fit), ("photo-1600", .force),
+                      ("photo-1600", .fill)])
     func matchesImage(name: String, mode: ResizeMode) throws {
         let fixture = try Fixtures.named(name)
         let result = try Thumbnailer().makeThumbnails(
-            from: try Fixtures.bytes(fixture), specs: [ThumbnailSpec(width: 64, height: 40, mode: mode, format: .png)])
+            from: try Fixtures.bytes(fixture), specs: [ThumbnailSpec(width: 40, height: 64, mode: mode, format: .png)])
         let placeholder = result.placeholder
         #expect(placeholder.thumbHash.count >= 5 && placeholder.thumbHash.count <= 25)
         let decoded = try Self.compare(placeholder.thumbHashBase64, with: try Fixtures.folder.get().appendingPathComponent(fixture.file).path)

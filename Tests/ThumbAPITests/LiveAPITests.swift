@@ -78,11 +78,12 @@ struct LiveAPITests {
         #expect((document["average_color"] as? String)?.wholeMatch(of: /#[0-9a-f]{6}/) != nil)
         let outputs = document["outputs"] as? [[String: Any]] ?? []
         #expect(outputs.map { $0["content_type"] as? String ?? "" } == ["image/avif", "image/webp", "image/jpeg"])
-        for output in outputs {
+        for (output, format) in zip(outputs, ["AVIF", "WEBP", "JPEG"]) {
             if let bucket = output["bucket"] as? String, let key = output["key"] as? String {
-                #expect(try await LiveService.pillowSize(bucket: bucket, key: key) == "160x100", "\(key), as Pillow reads it")
+                #expect(try await LiveService.pillowSize(bucket: bucket, key: key, format: true) == "\(format) 160x100", "\(key), as Pillow reads it")
                 let info = try await Moto.clients.s3.headObject(bucket: bucket, key: key)
                 #expect(info.metadata["thumbhash"] == hash, "\(key)")
+                #expect(info.metadata["average-color"] == document["average_color"] as? String, "\(key)")
             }
         }
 

@@ -180,8 +180,44 @@ struct JobMessageParserTests {
         #expect(KeyTemplate.render("t/{key}.{mode}.{ext}", sourceKey: "a/b.c.jpg", size: SizeRequest(width: 5, height: nil, mode: .fill), format: .png) == "t/a/b.c.jpg.fill.png")
         #expect(KeyTemplate.render(template, sourceKey: "noext", size: SizeRequest(width: 5, height: 6), format: .jpeg) == "noext-5x6.jpg")
         #expect(KeyTemplate.matchesOutput("codelab-04/canyon-400x400.jpg", template: template))
+        #expect(KeyTemplate.matchesOutput("codelab-04/canyon-400x400.webp", template: template), "every format's extension")
+        #expect(KeyTemplate.matchesOutput("codelab-04/canyon-400x400.avif", template: template))
+        #expect(!KeyTemplate.matchesOutput("codelab-04/canyon-400x400.gif", template: template), "GIF is read, never written")
         #expect(!KeyTemplate.matchesOutput("codelab-04/canyon.jpg", template: template))
         #expect(throws: Settings.InvalidSetting.self) { try KeyTemplate.validate("{dir}thumb.jpg") }
+    }
+
+    @Test("format or formats: names, order, one per extension, at least one, not both, at most 40 outputs, {ext} in a template")
+    func formats() throws {
+        let base = #""bucket": "b-1", "key": "k.heic", "width": 100"#
+        #expect(try jobs("{\(base), \"formats\": [\"AVIF\", \"webp\", \"jpg\"]}").first?.formats == [.avif, .webp, .jpeg])
+        #expect(try jobs("{\(base), \"format\": \"webp-lossless\"}").first?.formats == [.webpLossless])
+        #expect(try jobs("{\(base)}").first?.formats == nil, "none: THUMBD_FORMAT")
+        for bad in [
+            #"{"bucket": "b-1", "key": "k", "width": 1, "formats": []}"#, #"{"bucket": "b-1", "key": "k", "width": 1, "formats": "webp"}"#,
+            #"{"bucket": "b-1", "key": "k", "width": 1, "formats": [1]}"#, #"{"bucket": "b-1", "key": "k", "width": 1, "formats": ["webp", "webp-lossless"]}"#,
+            #"{"bucket": "b-1", "key": "k", "width": 1, "formats": ["png", "png"]}"#, #"{"bucket": "b-1", "key": "k", "width": 1, "formats": ["gif"]}"#,
+            #"{"bucket": "b-1", "key": "k", "width": 1, "format": "png", "formats": ["webp"]}"#,
+            #"{"bucket": "b-1", "key": "k", "width": 1, "formats": ["png", "webp"], "output_key_template": "{name}-{width}"}"#,
+        ] {
+            #expect(code(bad) == "invalid_field", "\(bad)")
+        }
+        let sizes = (1...20).map { #"{"width": \#($0)}"# }.joined(separator: ",")
+        #expect(code(#"{"bucket": "b-1", "key": "k", "sizes": [\#(sizes)], "formats": ["png", "webp"]}"#) == nil, "40 outputs")
+        #expect(code(#"{"bucket": "b-1", "key": "k", "sizes": [\#(sizes)], "formats": ["png", "webp", "avif"]}"#) == "too_many_sizes")
+        // One format travels as `format` (older workers read it); several as `formats`, in order.
+        var job = Job(bucket: "b-1", key: "k.heic", sizes: [SizeRequest(width: 100, height: nil)], formats: [.avif, .webp, .jpeg])
+        #expect(try jobs(JobEncoder.encode(job)) == [job])
+        #expect(JobEncoder.encode(job).contains(#""formats":["avif","webp","jpeg"]"#))
+        job.formats = [.png]
+        #expect(JobEncoder.encode(job).contains(#""format":"png""#) && !JobEncoder.encode(job).contains("formats"))
+        // Several formats without {ext} in the worker's template: refused before anything is read.
+        let settings = try Settings(Settings.Source(environment: ["THUMBD_OUTPUT_KEY_TEMPLATE": "{dir}{name}-{width}"]))
+        job.formats = [.png, .webp]
+        #expect(throws: JobError.self) { try job.checkFormatsHaveKeys(settings: settings) }
+        job.formats = [.png]
+        try job.checkFormatsHaveKeys(settings: settings)
+        #expect(job.outputs(settings: try Settings(Settings.Source(environment: [:]))).map(\.key) == ["k-100x.png"])
     }
 
     @Test("sizes lists")

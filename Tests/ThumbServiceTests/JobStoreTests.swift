@@ -1,5 +1,6 @@
 import AWSKit
 import Foundation
+import Imaging
 import Logging
 import Testing
 
@@ -39,6 +40,18 @@ struct JobStoreTests {
         #expect(read.sizes == [SizeRequest(width: 100, height: 100, mode: .fill)])
         #expect(read.job.recordId == job.id)
         #expect(read.job.formats == [.png])
+        // Several formats and a placeholder; and a record written before `formats` (only `format`).
+        var several = record()
+        several.formats = [.avif, .webp, .jpeg]
+        several.placeholder = Placeholder(thumbHash: [0x20, 0x08, 0x0A, 0x6D, 0x9A, 0x80, 0x87])
+        try await store.create(several)
+        let readSeveral = try #require(try await store.get(several.id))
+        #expect(readSeveral.formats == [.avif, .webp, .jpeg] && readSeveral.placeholder == several.placeholder)
+        #expect(several.item["format"] == .s("avif"), "the first, for readers that know only format")
+        var old = record().item
+        old["formats"] = nil
+        old["thumbhash"] = .s("")  // damaged: no placeholder, and no crash rendering it
+        #expect(try JobRecord(item: old).formats == [.png] && JobRecord(item: old).placeholder == nil)
         let again = await #expect(throws: AWSServiceError.self) { try await store.create(job) }
         #expect(again?.isConditionalCheckFailed == true)
         #expect(try await store.get("nope") == nil)

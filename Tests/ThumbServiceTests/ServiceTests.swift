@@ -119,7 +119,7 @@ struct ServiceTests {
 
         var hashes: Set<String> = []
         for (size, expected) in [("200x200", (133, 200)), ("64x64", (64, 64))] {
-            for (ext, type) in [("avif", "image/avif"), ("webp", "image/webp"), ("jpg", "image/jpeg")] {
+            for (ext, type, format) in [("avif", "image/avif", ImageFormat.avif), ("webp", "image/webp", .webp), ("jpg", "image/jpeg", .jpeg)] {
                 let key = "codelab-04/dancing-\(size).\(ext)"
                 let appeared = await ServiceFixture.eventually(60) { (try? await Moto.s3.headObject(bucket: fixture.outputBucket, key: key)) != nil }
                 #expect(appeared, "\(key) never appeared")
@@ -127,6 +127,8 @@ struct ServiceTests {
                 let (width, height, info) = try await dimensions(fixture.outputBucket, key)
                 #expect((width, height) == expected, "\(key)")
                 #expect(info.contentType == type, "\(key)")
+                let body = try await Moto.s3.getObject(bucket: fixture.outputBucket, key: key).body
+                #expect(ImageFormat.detect([UInt8](body.prefix(64))) == format, "\(key): the bytes are \(format)")
                 let hash = try #require(info.metadata["thumbhash"], "\(key) has no x-amz-meta-thumbhash")
                 #expect(Data(base64Encoded: hash).map { (5...25).contains($0.count) } == true, "\(hash)")
                 #expect(info.metadata["average-color"]?.wholeMatch(of: /#[0-9a-f]{6}/) != nil, "\(info.metadata)")

@@ -54,11 +54,18 @@ THUMBD_PIP_PACKAGES=(
     "selenium==4.51.0"
 )
 
+# libheif 1.16 and later ship each codec as a plugin package (Debian 13, Ubuntu 24.04), which
+# --no-install-recommends would leave out; Debian 12's libheif 1.15 has them built in.
+THUMBD_HEIF_PLUGINS=(libheif-plugin-libde265 libheif-plugin-dav1d libheif-plugin-aomenc libheif-plugin-x265)
+
 thumbd_install_deps() {
     local missing=()
     local package
     for package in "${THUMBD_APT_PACKAGES[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    for package in "${THUMBD_HEIF_PLUGINS[@]}"; do
+        if ! dpkg -s "$package" >/dev/null 2>&1 && apt-cache show "$package" >/dev/null 2>&1; then missing+=("$package"); fi
     done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "==> apt-get install ${missing[*]}"

@@ -21,6 +21,13 @@ public struct Placeholder: Sendable, Equatable {
 
     public init(thumbHash: [UInt8]) { self.thumbHash = thumbHash }
 
+    /// A hash read back from storage: nil unless it has the 5 to 25 bytes a ThumbHash has (the header,
+    /// then at most 40 nibbles, 20 bytes, of varying terms).
+    public init?(validating thumbHash: [UInt8]) {
+        guard (5...25).contains(thumbHash.count) else { return nil }
+        self.thumbHash = thumbHash
+    }
+
     /// The smallest long side an image made for another purpose (a thumbnail) may have to be the
     /// placeholder's source: below it, ThumbHash's 7 luminance terms would outnumber its pixels.
     static let minimumSourceSide = 32

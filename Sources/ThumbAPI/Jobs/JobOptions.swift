@@ -31,9 +31,10 @@ struct JobOptions: Sendable, Equatable {
         if format != nil && formats != nil { throw JobError(.invalidField, "give format or formats, not both") }
         if let format { options.formats = [try OutputFormat.parse(String(format.prefix(40)))] }
         if let formats {
-            options.formats = try OutputFormat.parseList(
-                formats.prefix(200).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            guard formats.utf8.count <= 200 else { throw JobError(.invalidField, "formats is over 200 characters") }
+            options.formats = try OutputFormat.parseList(formats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
+        try Job.checkOutputCount(sizes: options.sizes.count, formats: options.formats?.count ?? 1)
         if let quality = values["quality"], !quality.isEmpty {
             guard let value = Int(quality), (1...100).contains(value) else {
                 throw JobError(.invalidField, "quality must be a whole number from 1 to 100, not \"\(quality.prefix(40))\"")

@@ -60,6 +60,28 @@ extension Job {
         }
     }
 
+    /// Several formats need `{ext}` in the key template, or each would overwrite the last at one key.
+    /// (Sizes that share a key are not refused: they never were, and the last one written stays.)
+    /// - Throws: `JobError` `invalid_field`.
+    public func checkFormatsHaveKeys(settings: Settings) throws {
+        let template = keyTemplate ?? settings.keyTemplate
+        guard outputFormats(settings: settings).count <= 1 || template.contains("{ext}") else {
+            throw JobError(.invalidField, "formats needs {ext} in the key template (\(template)): each format is written to a key of its own")
+        }
+    }
+
+    /// The most thumbnails one message may ask for, sizes times formats: each is resampled or encoded
+    /// within one job's deadline (`THUMBD_JOB_TIMEOUT`), and AVIF takes about 0.2 s of CPU at 400 px.
+    public static let maxOutputs = 40
+
+    /// - Throws: `JobError` `too_many_sizes` when `sizes` x `formats` is over `maxOutputs`.
+    public static func checkOutputCount(sizes: Int, formats: Int) throws {
+        guard sizes * formats <= maxOutputs else {
+            throw JobError(
+                .tooManySizes, "\(sizes) sizes in \(formats) formats make \(sizes * formats) thumbnails; at most \(maxOutputs) a job")
+        }
+    }
+
     /// An S3 event for one of our own thumbnails (written to the bucket it came from, with a key the
     /// output template makes): thumbnailing it again would loop forever, so it is skipped.
     public func isOwnThumbnail(settings: Settings) -> Bool {

@@ -43,9 +43,9 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
         case credentials
 
         // The image (from `ImagingError.Code`), and the worker's own limits.
-        /// Not a JPEG or PNG.
+        /// Not an image thumbd reads (JPEG, PNG, WebP, HEIC, AVIF, GIF), or a feature of one it does not.
         case unsupportedFormat = "unsupported_format"
-        /// Claims to be a JPEG or PNG but cannot be decoded.
+        /// Claims to be an image it reads but cannot be decoded.
         case corrupt
         /// Ends before the image does.
         case truncated

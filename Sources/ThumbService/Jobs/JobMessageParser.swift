@@ -4,7 +4,8 @@ import Imaging
 /// Reads the message formats thumbd accepts (the README documents them):
 /// 1. `{"bucket", "key", "width", "height"}`, the original assignment's;
 /// 2. `{"bucket", "key", "sizes": [{"width", "height", "mode"?}], "output_bucket"?, "output_key_template"?,
-///    "format"?, "quality"?, "id"?, "job_id"?, "request_id"?}` (`job_id` names a job record of thumbd-api's);
+///    "format"? or "formats"?, "quality"?, "id"?, "job_id"?, "request_id"?}` (`job_id` names a job
+///    record of thumbd-api's; `formats` makes every size in each format, at most `Job.maxOutputs` in all);
 /// 3. S3 event notifications (`Records[]`; `ObjectCreated:*` makes thumbnails, `ObjectRemoved:*`
 ///    from an entry of `thumbctl watch --removals` (`configurationId` `thumbd-...`) removes them;
 ///    keys are form-URL-encoded);
@@ -177,6 +178,10 @@ public struct JobMessageParser: Sendable {
             }
             job.formats = try OutputFormat.parseList(names.map { $0 as! String })
         }
+        try Job.checkOutputCount(sizes: job.sizes.count, formats: job.formats?.count ?? 1)
+        if let template = job.keyTemplate, (job.formats?.count ?? 1) > 1, !template.contains("{ext}") {
+            throw JobError(.invalidField, "formats needs {ext} in output_key_template: each format is written to a key of its own")
+        }
         if let quality = try int(object, "quality") {
             guard (1...100).contains(quality) else { throw JobError(.invalidField, "quality must be 1 to 100, not \(quality)") }
             job.quality = quality
@@ -277,10 +282,11 @@ extension OutputFormat {
         return format
     }
 
-    /// A `formats` list: each name parsed, at most one per file extension (two formats with one
-    /// extension, `webp` and `webp-lossless`, would write the same keys), none twice.
+    /// A `formats` list: at least one name, each parsed, at most one per file extension (two formats
+    /// with one extension, `webp` and `webp-lossless`, would write the same keys), none twice.
     /// - Throws: `JobError` `invalid_field`.
     public static func parseList(_ names: [String]) throws -> [OutputFormat] {
+        guard !names.isEmpty else { throw JobError(.invalidField, "formats names no format") }
         let formats = try names.map(parse)
         guard formats.count <= allCases.count else { throw JobError(.invalidField, "formats names \(formats.count) formats; there are \(allCases.count)") }
         var extensions: Set<String> = []

@@ -91,7 +91,7 @@ public enum KeyTemplate {
             switch rest[rest.index(after: open)..<close] {
             case "dir": pattern += "(?:.*/)?"
             case "name", "key": pattern += ".+"
-            case "ext": pattern += "(?:jpg|png)"
+            case "ext": pattern += "(?:" + Set(OutputFormat.allCases.map(\.fileExtension)).sorted().joined(separator: "|") + ")"
             case "width", "height": pattern += "[0-9]*"
             case "mode": pattern += "(?:fit|fill|force)"
             default: pattern += ".*"

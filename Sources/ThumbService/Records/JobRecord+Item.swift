@@ -21,8 +21,9 @@ extension JobRecord {
         ]
         if let startedAt { item["started_at"] = .s(Timestamp.format(startedAt)) }
         if let finishedAt { item["finished_at"] = .s(Timestamp.format(finishedAt)) }
-        // One format as `format` (as records were before `formats`), several as `formats`.
-        if let formats, formats.count == 1 { item["format"] = .s(formats[0].rawValue) }
+        // `format` is the first (what records held before `formats`, and what an older reader shows);
+        // `formats` only when there are several.
+        if let formats, let first = formats.first { item["format"] = .s(first.rawValue) }
         if let formats, formats.count > 1 { item["formats"] = .l(formats.map { .s($0.rawValue) }) }
         if let placeholder {
             item["thumbhash"] = .s(placeholder.thumbHashBase64)
@@ -66,7 +67,7 @@ extension JobRecord {
         self.init(
             id: id, owner: owner, status: status, createdAt: created, expiresAt: Date(timeIntervalSince1970: TimeInterval(expires)),
             source: source, sizes: sizes,
-            formats: item["formats"]?.list.map { $0.compactMap { $0.string.flatMap(OutputFormat.init(rawValue:)) } }
+            formats: item["formats"]?.list.map { $0.compactMap { $0.string.flatMap(OutputFormat.init(rawValue:)) } }.flatMap { $0.isEmpty ? nil : $0 }
                 ?? item["format"]?.string.flatMap(OutputFormat.init(rawValue:)).map { [$0] },
             quality: item["quality"]?.int, requestId: item["request_id"]?.string,
             sourceUploaded: item["source_uploaded"]?.boolValue ?? false,
@@ -83,7 +84,7 @@ extension JobRecord {
             self.error = (code, error["message"]?.string ?? "")
         }
         attempts = item["attempts"]?.int ?? 0
-        placeholder = item["thumbhash"]?.string.flatMap { Data(base64Encoded: $0) }.map { Placeholder(thumbHash: [UInt8]($0)) }
+        placeholder = item["thumbhash"]?.string.flatMap { Data(base64Encoded: $0) }.flatMap { Placeholder(validating: [UInt8]($0)) }
     }
 }
 

@@ -37,7 +37,7 @@ public struct JobRunner: Sendable {
         public var upload: Duration = .zero
     }
 
-    /// Deletes the thumbnails `job` would make (`Job.outputs`): what follows an `ObjectRemoved`
+    /// Deletes the thumbnails `job` would make (`Job.outputs`) in every format: what follows an `ObjectRemoved`
     /// event, unless the source is there again (SQS does not keep order, so a delete and a new upload
     /// of the key can arrive the other way round; in a versioned bucket an older version's removal
     /// leaves the object). Idempotent: S3's DeleteObjects reports a key that is not there as deleted.
@@ -56,7 +56,14 @@ public struct JobRunner: Sendable {
         }
         var outcome = Outcome()
         let start = ContinuousClock.now
-        let outputs = job.outputs(settings: settings)
+        // Every extension, not only THUMBD_FORMAT's: thumbnails made by a job with `formats`, or under
+        // an earlier setting, go too (a key that is not there is no error to DeleteObjects).
+        var every = job
+        every.formats = OutputFormat.allCases.reduce(into: [OutputFormat]()) { kept, format in
+            if !kept.contains(where: { $0.fileExtension == format.fileExtension }) { kept.append(format) }
+        }
+        if !(job.keyTemplate ?? settings.keyTemplate).contains("{ext}") { every.formats = job.formats }
+        let outputs = every.outputs(settings: settings)
         for bucket in Set(outputs.map(\.bucket)).sorted() {
             let keys = outputs.filter { $0.bucket == bucket }.map(\.key)
             do {
@@ -81,6 +88,7 @@ public struct JobRunner: Sendable {
     /// - Throws: `JobError` classified by stage (download, imaging, memory budget, upload), or
     ///   `CancellationError` when the task is cancelled.
     public func run(_ job: Job) async throws -> Outcome {
+        try job.checkFormatsHaveKeys(settings: settings)
         var outcome = Outcome()
         let clock = ContinuousClock()
         var start = clock.now
@@ -95,10 +103,6 @@ public struct JobRunner: Sendable {
 
         let quality = job.quality ?? settings.quality
         let outputs = job.outputs(settings: settings)
-        guard Set(outputs.map { "\($0.bucket)/\($0.key)" }).count == outputs.count else {
-            throw JobError(
-                .invalidField, "two of the job's thumbnails would be written to one key; the key template needs {ext} for several formats")
-        }
         let specs = outputs.map {
             ThumbnailSpec(width: $0.size.width, height: $0.size.height, mode: $0.size.mode, format: $0.format, quality: quality)
         }

@@ -179,9 +179,12 @@ struct LiveService: @unchecked Sendable {
 
     /// Width and height of an output, as Pillow reads it (fetched signed: moto's SigV4 check refuses
     /// anonymous reads even of public-read objects).
-    static func pillowSize(bucket: String, key: String) async throws -> String {
+    /// The object's size as Pillow reads it (`WxH`), after its format (`AVIF WxH`) with `format`.
+    static func pillowSize(bucket: String, key: String, format: Bool = false) async throws -> String {
         let bytes = try await Moto.clients.s3.getObject(bucket: bucket, key: key).body
-        let script = "import io, sys; from PIL import Image; print('%dx%d' % Image.open(io.BytesIO(sys.stdin.buffer.read())).size)"
+        let script = format
+            ? "import io, sys; from PIL import Image; im = Image.open(io.BytesIO(sys.stdin.buffer.read())); im.load(); print('%s %dx%d' % (im.format, *im.size))"
+            : "import io, sys; from PIL import Image; print('%dx%d' % Image.open(io.BytesIO(sys.stdin.buffer.read())).size)"
         return try await offCooperativePool {
             try runProcess("/usr/bin/env", ["python3", "-c", script], input: bytes).output.trimmingCharacters(in: .whitespacesAndNewlines)
         }

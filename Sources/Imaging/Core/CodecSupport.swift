@@ -1,0 +1,18 @@
+import CHeif
+
+/// Which of libheif's codecs this machine has. From libheif 1.16 each codec is a plugin package of
+/// its own (Ubuntu 24.04: libheif-plugin-libde265, -dav1d, -aomenc), so a host can have libheif and
+/// still read no HEIC; thumbd says so at start rather than job by job.
+public enum CodecSupport {
+    /// What is missing, in words an operator can act on; empty when HEIC and AVIF can be read and AVIF
+    /// written.
+    public static var missing: [String] {
+        // A context first: newer libheif loads its plugins when the first one is made.
+        if let context = heif_context_alloc() { heif_context_free(context) }
+        var missing: [String] = []
+        if heif_have_decoder_for_format(heif_compression_HEVC) == 0 { missing.append("HEIC input (libheif's HEVC decoder: libde265)") }
+        if heif_have_decoder_for_format(heif_compression_AV1) == 0 { missing.append("AVIF input (libheif's AV1 decoder: dav1d or aom)") }
+        if heif_have_encoder_for_format(heif_compression_AV1) == 0 { missing.append("AVIF output (libheif's AV1 encoder: aom)") }
+        return missing
+    }
+}
