@@ -4,9 +4,18 @@
 // (Ubuntu 22.04 to 24.04, Debian 12), unlike libavif, whose soname changes with each release.
 #ifndef CHEIF_SHIM_H
 #define CHEIF_SHIM_H
+#include <dlfcn.h>
 #include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
+
+/// Decodes grid tiles on the calling thread (libheif 1.13 and later; 1.12, Ubuntu 22.04's, has no
+/// such setting and keeps its 4 threads). Looked up at run time, so one binary runs on both.
+static inline void cheif_decode_on_calling_thread(struct heif_context *context) {
+    typedef void (*setter)(struct heif_context *, int);
+    setter set = (setter)dlsym(RTLD_DEFAULT, "heif_context_set_max_decoding_threads");
+    if (set != NULL) set(context, 0);
+}
 
 /// A growing memory buffer for `heif_context_write`.
 typedef struct {

@@ -145,7 +145,8 @@ struct ServiceTests {
             #expect(info.contentType == "image/jpeg")
         }
         daemon.signal(SIGTERM)
-        _ = await daemon.wait()
+        let log = await daemon.wait()
+        #expect(!log.lines.contains { $0["msg"]?.hasPrefix("codecs missing") == true }, "libheif has HEVC, AV1 and libaom here")
     }
 
     @Test("a missing key, a text file, malformed JSON and an oversized image go to the DLQ with their codes")

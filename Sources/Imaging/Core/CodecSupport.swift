@@ -8,11 +8,16 @@ public enum CodecSupport {
     /// written.
     public static var missing: [String] {
         // A context first: newer libheif loads its plugins when the first one is made.
-        if let context = heif_context_alloc() { heif_context_free(context) }
+        guard let context = heif_context_alloc() else { return ["libheif (it cannot make a context)"] }
+        defer { heif_context_free(context) }
         var missing: [String] = []
         if heif_have_decoder_for_format(heif_compression_HEVC) == 0 { missing.append("HEIC input (libheif's HEVC decoder: libde265)") }
         if heif_have_decoder_for_format(heif_compression_AV1) == 0 { missing.append("AVIF input (libheif's AV1 decoder: dav1d or aom)") }
-        if heif_have_encoder_for_format(heif_compression_AV1) == 0 { missing.append("AVIF output (libheif's AV1 encoder: aom)") }
+        // AVIFEncoder takes libaom by name: another AV1 encoder does not count.
+        var aom: OpaquePointer?
+        if heif_context_get_encoder_descriptors(context, heif_compression_AV1, "aom", &aom, 1) != 1 {
+            missing.append("AVIF output (libheif's libaom encoder)")
+        }
         return missing
     }
 }

@@ -81,7 +81,7 @@ final class HEIFContainer {
     init(_ data: UnsafeBufferPointer<UInt8>) throws {
         guard let context = heif_context_alloc() else { throw ImagingError(.tooLarge, "not enough memory to read the HEIF file") }
         // Grid tiles on the calling thread: a job is one thread, and the service runs jobs side by side.
-        heif_context_set_max_decoding_threads(context, 0)
+        cheif_decode_on_calling_thread(context)
         let read = heif_context_read_from_memory_without_copy(context, data.baseAddress, data.count, nil)
         // An error's message lives in the context: read it before freeing that.
         guard read.code == heif_error_Ok else {
@@ -120,27 +120,38 @@ enum HEIFDecoder {
         try limits.checkDimensions(width: header.width, height: header.height)
         let container = try HEIFContainer(data)
         return try withExtendedLifetime(container) {
-            // A grid image is decoded at the size its grid box gives, which need not be the ispe size we
-            // checked: libheif refuses any side at or over this limit before allocating.
-            heif_context_set_maximum_image_size_limit(container.context, Int32(clamping: max(header.width, header.height) + 1))
+            // A grid image is decoded at the size its grid box gives, which need not be the size we
+            // checked: libheif refuses a grid or overlay canvas with a side at or over this limit
+            // before allocating it. It bounds each side, not the area (a 8000 x 100 header still
+            // admits an 8000 x 8000 grid), and not a single coded image, whose codec allocates it.
+            // The limit is the uncropped (ispe) size: a clap crop makes the shown size smaller.
+            let longest = max(
+                header.width, header.height, Int(heif_image_handle_get_ispe_width(container.primary)),
+                Int(heif_image_handle_get_ispe_height(container.primary)))
+            heif_context_set_maximum_image_size_limit(container.context, Int32(clamping: longest + 1))
             if let minimumSize, let id = usableThumbnail(header, minimum: minimumSize) {
                 var thumbnail: OpaquePointer?
                 if heif_image_handle_get_thumbnail(container.primary, id, &thumbnail).code == heif_error_Ok, let thumbnail {
                     defer { heif_image_handle_release(thumbnail) }
                     let size = header.thumbnails.first { $0.id == id }!
                     // A thumbnail that does not decode is no reason to fail: the image itself may.
-                    if let decoded = try? decodeHandle(thumbnail, expected: (size.width, size.height), header: header, data: data) {
+                    if let decoded = try? decodeHandle(
+                        thumbnail, expected: (size.width, size.height), exact: true, header: header, data: data)
+                    {
                         return decoded
                     }
                 }
             }
-            return try decodeHandle(container.primary, expected: (header.width, header.height), header: header, data: data)
+            return try decodeHandle(container.primary, expected: (header.width, header.height), exact: false, header: header, data: data)
         }
     }
 
-    /// Decodes one image of the file to 8-bit RGBA, which must come out `expected` in size.
+    /// Decodes one image of the file to 8-bit RGBA, which must come out `expected` in size (`exact`),
+    /// or no more than 2 px larger in either side: libheif clamps a crop that runs past the edge, and
+    /// does not crop a coded image a little larger than its header says; the scale then follows.
     private static func decodeHandle(
-        _ handle: OpaquePointer, expected: (width: Int, height: Int), header: HEIFHeader, data: UnsafeBufferPointer<UInt8>
+        _ handle: OpaquePointer, expected: (width: Int, height: Int), exact: Bool, header: HEIFHeader,
+        data: UnsafeBufferPointer<UInt8>
     ) throws -> DecodedImage {
         guard let options = heif_decoding_options_alloc() else { throw ImagingError(.tooLarge, "not enough memory to decode the HEIF image") }
         defer { heif_decoding_options_free(options) }
@@ -151,7 +162,8 @@ enum HEIFDecoder {
         defer { heif_image_release(image) }
         let width = Int(heif_image_get_width(image, heif_channel_interleaved))
         let height = Int(heif_image_get_height(image, heif_channel_interleaved))
-        guard (width, height) == expected else {
+        guard exact ? (width, height) == expected : width > 0 && height > 0 && width <= expected.width + 2 && height <= expected.height + 2
+        else {
             throw ImagingError(.corrupt, "the HEIF image decoded to \(width)x\(height), not the \(expected.width)x\(expected.height) its header gives")
         }
         var stride: Int32 = 0
@@ -190,7 +202,8 @@ enum HEIFDecoder {
     static func error(_ error: heif_error, what: String, data: UnsafeBufferPointer<UInt8>) -> ImagingError {
         let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "error \(error.code.rawValue)"
         switch (error.code, error.subcode) {
-        case (_, _) where ISOBMFFBoxes.endsEarly(data):
+        case (_, _) where ISOBMFFBoxes.endsEarly(data),
+            (_, heif_suberror_End_of_data) where ISOBMFFBoxes.lastBoxIsOpenEnded(data):
             return ImagingError(.truncated, "the HEIF data ends early (in its \(what): \(message))")
         case (heif_error_Unsupported_feature, _), (heif_error_Unsupported_filetype, _):
             return ImagingError(.unsupportedFormat, "unsupported HEIF \(what): \(message)")
