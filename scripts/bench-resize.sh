@@ -119,17 +119,10 @@ if [ -n "$baseline" ]; then
 fi
 
 # The floors: decode only, in C, one process over every file (read, decode, free), as thumbd decodes.
-if has webp "${kinds[@]}"; then
-    cat >"$bench/floor_webp.c" <<'EOF'
-/* The floor for WebP input: a bare libwebp decode of each file at the size thumbd decodes to
- * (WebPDecoder.scaledSize for a fit into the box: scaled decoding to at least twice the thumbnail,
- * aspect kept, each side rounded up; full size when that is not smaller), into RGBA memory of our
- * own, one thread. No resize, no encode. Written and compiled by scripts/bench-resize.sh.
- *   floor_webp BOX_WIDTH BOX_HEIGHT FILE...   prints "FILE SWxSH -> WxH" for each */
-#include <math.h>
+cat >"$bench/floor_read.h" <<'EOF'
+/* What both floors share: a whole file into memory. Written by scripts/bench-resize.sh. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <webp/decode.h>
 
 static unsigned char *read_file(const char *path, size_t *size) {
     FILE *file = fopen(path, "rb");
@@ -143,6 +136,20 @@ static unsigned char *read_file(const char *path, size_t *size) {
     if (data && *size != (size_t)length) { free(data); return NULL; }
     return data;
 }
+EOF
+if has webp "${kinds[@]}"; then
+    cat >"$bench/floor_webp.c" <<'EOF'
+/* The floor for WebP input: a bare libwebp decode of each file at the size thumbd decodes to
+ * (WebPDecoder.scaledSize for a fit into the box: scaled decoding to at least twice the thumbnail,
+ * aspect kept, each side rounded up; full size when that is not smaller), into RGBA memory of our
+ * own, one thread. No resize, no encode. Written and compiled by scripts/bench-resize.sh.
+ *   floor_webp BOX_WIDTH BOX_HEIGHT FILE...   prints "FILE SWxSH -> WxH" for each */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <webp/decode.h>
+
+#include "floor_read.h"
 
 /* The thumbnail fits the box, never enlarged (ThumbnailGeometry); thumbd decodes to at least twice
  * that (ThumbnailPlan.minimumDecodeSize), as WebPDecoder.scaledSize computes it. */
@@ -209,18 +216,7 @@ if has heic "${kinds[@]}"; then
 #include <stdio.h>
 #include <stdlib.h>
 
-static unsigned char *read_file(const char *path, size_t *size) {
-    FILE *file = fopen(path, "rb");
-    if (!file) return NULL;
-    fseek(file, 0, SEEK_END);
-    long length = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    unsigned char *data = length > 0 ? malloc((size_t)length) : NULL;
-    *size = data ? fread(data, 1, (size_t)length, file) : 0;
-    fclose(file);
-    if (data && *size != (size_t)length) { free(data); return NULL; }
-    return data;
-}
+#include "floor_read.h"
 
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s FILE...\n", argv[0]); return 2; }
