@@ -68,7 +68,15 @@ public enum ImageDecoder {
 
     /// The header: format, dimensions and orientation, without decoding pixels.
     public static func probe(_ data: UnsafeBufferPointer<UInt8>) throws -> ImageHeader {
-        switch ImageFormat.detect(data) {
+        try probe(data, as: ImageFormat.detect(data))
+    }
+
+    /// The header of `data` read as `format`, whatever its first bytes say (the fuzz targets read any
+    /// bytes as one format this way).
+    /// - Throws: `.unsupportedFormat` for a format thumbd does not read (nil: unknown), else the
+    ///   format's own header errors.
+    static func probe(_ data: UnsafeBufferPointer<UInt8>, as format: ImageFormat?) throws -> ImageHeader {
+        switch format {
         case .jpeg:
             let markers = JPEGMarkers(data)
             guard markers.foundFrame else {
@@ -86,7 +94,7 @@ public enum ImageDecoder {
             let webp = try WebPHeader(data)
             return ImageHeader(format: .webp, width: webp.width, height: webp.height, orientation: webp.orientation, parsed: .webp(webp))
         case .heic, .avif:
-            let heif = try HEIFHeader(data, format: ImageFormat.detect(data)!)
+            let heif = try HEIFHeader(data, format: format!)
             return ImageHeader(format: heif.format, width: heif.width, height: heif.height, orientation: .up, parsed: .heif(heif))
         case .gif:
             let size = try GIFDecoder.probe(data)

@@ -31,9 +31,13 @@ public struct Thumbnailer: Sendable {
     /// Reads the header and decides everything before a pixel is decoded: limits, each output's
     /// geometry, the decode size and the memory the work will take. Cheap: no pixel data is read.
     public func plan(_ data: UnsafeBufferPointer<UInt8>, specs: [ThumbnailSpec]) throws -> ThumbnailPlan {
-        guard !specs.isEmpty else { throw ImagingError(.invalidOptions, "no thumbnail sizes were asked for") }
         try limits.checkInput(byteCount: data.count)
-        let header = try ImageDecoder.probe(data)
+        return try plan(header: ImageDecoder.probe(data), specs: specs)
+    }
+
+    /// The plan for an image whose header is read already.
+    func plan(header: ImageHeader, specs: [ThumbnailSpec]) throws -> ThumbnailPlan {
+        guard !specs.isEmpty else { throw ImagingError(.invalidOptions, "no thumbnail sizes were asked for") }
         try limits.checkDimensions(width: header.width, height: header.height)
         let upright = header.orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
 
@@ -87,12 +91,7 @@ public struct Thumbnailer: Sendable {
             if let done = resized[geometry] {
                 image = done
             } else {
-                image = resample(decoded, to: geometry, swapped: swaps)
-                if let profile = decoded.iccProfile, image.channels == 4 {
-                    Alpha.unpremultiply(&image)
-                    ColorConverter.convertToSRGB(&image, profile: profile)
-                }
-                image = Orient.apply(decoded.orientation, to: image)
+                image = uprightSRGB(decoded, resampledTo: geometry, swapped: swaps)
                 if spec.mode != .force, max(image.width, image.height) >= Placeholder.minimumSourceSide,
                     image.width * image.height < (placeholderSource.map { $0.width * $0.height } ?? .max)
                 {
@@ -127,12 +126,7 @@ public struct Thumbnailer: Sendable {
             // image for it, to fit 100 x 100.
             let geometry = try ThumbnailGeometry.compute(
                 source: upright, width: ThumbHash.maxSide, height: ThumbHash.maxSide, mode: .fit)
-            var image = resample(decoded, to: geometry, swapped: swaps)
-            if let profile = decoded.iccProfile, image.channels == 4 {
-                Alpha.unpremultiply(&image)
-                ColorConverter.convertToSRGB(&image, profile: profile)
-            }
-            placeholderSource = Orient.apply(decoded.orientation, to: image)
+            placeholderSource = uprightSRGB(decoded, resampledTo: geometry, swapped: swaps)
         }
         let placeholder = Placeholder(of: placeholderSource!)
         timings.resize += start.duration(to: clock.now)
@@ -145,6 +139,17 @@ public struct Thumbnailer: Sendable {
 
     public func makeThumbnails(from bytes: [UInt8], specs: [ThumbnailSpec]) throws -> Result {
         try bytes.withUnsafeBufferPointer { try makeThumbnails(from: $0, specs: specs) }
+    }
+
+    /// The decoded image resampled to `geometry`'s resize size, in sRGB (its ICC profile applied) and
+    /// upright (its orientation applied): every output, and the placeholder, start from this.
+    func uprightSRGB(_ decoded: DecodedImage, resampledTo geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
+        var image = resample(decoded, to: geometry, swapped: swapped)
+        if let profile = decoded.iccProfile, image.channels == 4 {
+            Alpha.unpremultiply(&image)
+            ColorConverter.convertToSRGB(&image, profile: profile)
+        }
+        return Orient.apply(decoded.orientation, to: image)
     }
 
     /// Box pre-shrink by the integer factor that leaves the Lanczos pass a reduction of 2 to 4
