@@ -132,6 +132,49 @@ static int scans_complete(j_decompress_ptr cinfo, const scan_progress *progress)
     return 1;
 }
 
+static void source_start(memory_source *source, const unsigned char *data, size_t size) {
+    memset(source, 0, sizeof *source);
+    source->pub.init_source = source_init;
+    source->pub.fill_input_buffer = source_fill;
+    source->pub.skip_input_data = source_skip;
+    source->pub.resync_to_restart = jpeg_resync_to_restart;
+    source->pub.term_source = source_term;
+    source->pub.next_input_byte = data;
+    source->pub.bytes_in_buffer = size;
+}
+
+int cjpeg_scaled_block_sizes(const unsigned char *data, size_t size, int scale_denominator, int *sizes, int capacity) {
+    struct jpeg_decompress_struct cinfo;
+    error_manager errors;
+    memory_source source;
+    cjpeg_result result;
+    memset(&result, 0, sizeof result);
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = jpeg_std_error(&errors.pub);
+    errors.pub.error_exit = on_error;
+    errors.pub.emit_message = on_message;
+    errors.result = &result;
+    errors.source = &source;
+    source_start(&source, data, size);
+    if (setjmp(errors.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    cinfo.src = &source.pub;
+    jpeg_read_header(&cinfo, TRUE);  // the markers up to the first scan's header: no entropy-coded data
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)scale_denominator;
+    jpeg_calc_output_dimensions(&cinfo);
+    int count = cinfo.num_components;
+    if (count > capacity) count = -1;
+    for (int component = 0; component >= 0 && component < count; component++) {
+        sizes[component] = cinfo.comp_info[component].DCT_scaled_size;
+    }
+    jpeg_destroy_decompress(&cinfo);
+    return count;
+}
+
 void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     struct jpeg_decompress_struct cinfo;
     error_manager errors;
@@ -139,8 +182,8 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     scan_progress limit;
     memset(result, 0, sizeof *result);
     memset(&cinfo, 0, sizeof cinfo);
-    memset(&source, 0, sizeof source);
     memset(&limit, 0, sizeof limit);
+    source_start(&source, request->data, request->size);
 
     cinfo.err = jpeg_std_error(&errors.pub);
     errors.pub.error_exit = on_error;
@@ -154,13 +197,6 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     }
     jpeg_create_decompress(&cinfo);
 
-    source.pub.init_source = source_init;
-    source.pub.fill_input_buffer = source_fill;
-    source.pub.skip_input_data = source_skip;
-    source.pub.resync_to_restart = jpeg_resync_to_restart;
-    source.pub.term_source = source_term;
-    source.pub.next_input_byte = request->data;
-    source.pub.bytes_in_buffer = request->size;
     cinfo.src = &source.pub;
     limit.pub.progress_monitor = on_progress;
     limit.max_scans = request->max_scans;
@@ -169,6 +205,11 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     jpeg_read_header(&cinfo, TRUE);
     cinfo.scale_num = 1;
     cinfo.scale_denom = (unsigned int)request->scale_denominator;
+    // Block smoothing estimates the coefficients of a progressive image that were not sent (libjpeg
+    // 6b's jdcoefct.c; libjpeg-turbo 2.1 also adjusts DC from neighbouring blocks). A complete file
+    // has none, so it changes nothing there; a file whose unread AC scans were left out (JPEGScans)
+    // must decode exactly as if they were there, so it is always off.
+    cinfo.do_block_smoothing = FALSE;
     int channels = 4;
     switch (request->output) {
     case CJPEG_OUT_GRAY: cinfo.out_color_space = JCS_GRAYSCALE; channels = 1; break;

@@ -38,7 +38,8 @@ THUMBD_APT_PACKAGES=(
 # their sample photos; pillow-heif lets Pillow read HEIC), boto3 the interoperability peer, botocore the
 # reference signer, cfn-lint and the AWS CLI check and deploy deploy/thumbd.yaml, schemathesis checks
 # thumbd-api against docs/openapi.yaml, Flask serves the reference web tier of scripts/bench-api.sh,
-# selenium drives chromium through the upload page's tests.
+# selenium drives chromium through the upload page's tests, mozjpeg-lossless-optimization (mozjpeg's
+# jpegtran) makes the mozjpeg-scripted progressive fixtures and benchmark files.
 THUMBD_PIP_PACKAGES=(
     "moto[server]==5.2.1"
     "boto3==1.43.11"
@@ -52,6 +53,7 @@ THUMBD_PIP_PACKAGES=(
     "schemathesis==4.32.5"
     "Flask==3.1.3"
     "selenium==4.51.0"
+    "mozjpeg-lossless-optimization==1.3.2"
 )
 
 # libheif 1.16 and later ship each codec as a plugin package (Debian 13, Ubuntu 24.04), which
@@ -74,7 +76,7 @@ thumbd_install_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c "import moto, boto3, botocore, PIL, pillow_heif, png, flask, cfnlint, awscli, numpy, schemathesis, selenium" >/dev/null 2>&1 \
+    if ! python3 -c "import moto, boto3, botocore, PIL, pillow_heif, png, flask, cfnlint, awscli, numpy, schemathesis, selenium, mozjpeg_lossless_optimization" >/dev/null 2>&1 \
         || [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
         echo "==> pip install ${THUMBD_PIP_PACKAGES[*]}"
         python3 -m pip install -q --disable-pip-version-check "${THUMBD_PIP_PACKAGES[@]}"

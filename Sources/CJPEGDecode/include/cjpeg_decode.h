@@ -51,6 +51,14 @@ typedef struct {
     char message[200];
 } cjpeg_result;
 
+/// The inverse DCT size libjpeg chooses for each component (in frame order) at 1/`scale_denominator`:
+/// `DCT_scaled_size`, 1 to 8 samples a block side (jdmaster.c's jpeg_calc_output_dimensions). Size 1
+/// reads only each block's DC coefficient (jidctred.c's jpeg_idct_1x1); subsampled components get a
+/// larger one at 1/8, so that no upsampling is needed, and read AC coefficients too. Reads the markers
+/// up to the first scan only. Returns the component count, or -1 when the header cannot be read or
+/// has more than `capacity` components.
+int cjpeg_scaled_block_sizes(const unsigned char *data, size_t size, int scale_denominator, int *sizes, int capacity);
+
 /// Decodes `request->data` into `request->pixels`. Never longjmps out; never reads past `size`.
 void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result);
 #endif

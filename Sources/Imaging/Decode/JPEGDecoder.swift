@@ -7,6 +7,9 @@ import CJPEGDecode
 /// final EOI marker, with stray bytes between segments, or with a harmless warning (an odd SOS header,
 /// a phone's video appended after EOI) decodes like any other; a file whose data ends before its last
 /// row (or a progressive one before its last scan) is `truncated`, never a grey-bottomed thumbnail.
+///
+/// A progressive JPEG decoded at 1/8 is decoded from its DC scans and only the AC scans of components
+/// that still need them (`neededScans`): the same pixels, from a fraction of the Huffman decoding.
 enum JPEGDecoder {
     /// The most scans a progressive JPEG may have (TurboJPEG's `TJFLAG_LIMITSCANS` figure): each scan
     /// is a pass over the whole coefficient buffer, so thousands of tiny scans are a CPU attack.
@@ -16,8 +19,11 @@ enum JPEGDecoder {
     ///   from; the decode is shrunk on load as far as that allows.
     /// - Throws: `ImagingError` `.truncated` (data ends before the image), `.corrupt`, `.tooLarge`
     ///   (over `limits`).
+    /// - Parameter skipUnreadScans: leave out the AC scans a 1/8 decode does not read (`neededScans`);
+    ///   the tests turn it off to compare the two decodes.
     static func decode(
-        _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits
+        _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits,
+        skipUnreadScans: Bool = true
     ) throws -> DecodedImage {
         // (`probe`, which made `markers`, already refused 12-bit, lossless and hierarchical frames.)
         try limits.checkDimensions(width: markers.width, height: markers.height)
@@ -30,12 +36,20 @@ enum JPEGDecoder {
         let channels = isGray ? 1 : 4
         var pixels = [UInt8].uninitialized(count: scaledWidth * scaledHeight * channels)
         var result = cjpeg_result()
-        pixels.withUnsafeMutableBufferPointer { out in
-            var request = cjpeg_request(
-                data: data.baseAddress, size: data.count, scale_denominator: Int32(denominator),
-                output: isGray ? CJPEG_OUT_GRAY : (isCMYK ? CJPEG_OUT_CMYK : CJPEG_OUT_RGBA),
-                pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans)
-            cjpeg_decode(&request, &result)
+        let needed = skipUnreadScans ? neededScans(data, markers: markers, denominator: denominator) : nil
+        func decode(_ input: UnsafeBufferPointer<UInt8>) {
+            pixels.withUnsafeMutableBufferPointer { out in
+                var request = cjpeg_request(
+                    data: input.baseAddress, size: input.count, scale_denominator: Int32(denominator),
+                    output: isGray ? CJPEG_OUT_GRAY : (isCMYK ? CJPEG_OUT_CMYK : CJPEG_OUT_RGBA),
+                    pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans)
+                cjpeg_decode(&request, &result)
+            }
+        }
+        if let needed {
+            needed.withUnsafeBufferPointer { decode($0) }
+        } else {
+            decode(data)
         }
         try check(result, height: scaledHeight)
 
@@ -49,6 +63,27 @@ enum JPEGDecoder {
             buffer: PixelBuffer(width: scaledWidth, height: scaledHeight, channels: channels, pixels: pixels),
             sourceWidth: markers.width, sourceHeight: markers.height, orientation: markers.orientation,
             iccProfile: profile, format: .jpeg, shrinkOnLoad: denominator)
+    }
+
+    /// A progressive JPEG without the AC scans a decode at 1/`denominator` never reads, or `nil` when
+    /// there are none to leave out (a sequential file, a scale above 1/8, only subsampled components,
+    /// or a layout `JPEGScans` does not accept).
+    ///
+    /// Which components those are is libjpeg's choice, asked of it (`cjpeg_scaled_block_sizes`): a
+    /// component whose inverse DCT is 1 x 1 reads only its DC coefficients. At 1/8 that is every
+    /// component at the frame's full sampling, and also 4:2:2 chroma in libjpeg-turbo 2.1 (its one
+    /// IDCT size serves both directions); 4:2:0 chroma gets a 2 x 2 IDCT that reads AC coefficients,
+    /// so its AC scans stay. The decode of what is left gives the same pixels, byte for byte, with
+    /// block smoothing off (which `cjpeg_decode` always turns off).
+    static func neededScans(_ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, denominator: Int) -> [UInt8]? {
+        guard denominator == 8, markers.frameType == 2,
+            let scans = JPEGScans(data, maxScans: Int(maxScans)), scans.scans.contains(where: \.isAC)
+        else { return nil }
+        var sizes = [Int32](repeating: 0, count: 4)
+        let count = Int(cjpeg_scaled_block_sizes(data.baseAddress, data.count, Int32(denominator), &sizes, Int32(sizes.count)))
+        guard count == scans.componentIDs.count else { return nil }
+        let dcOnly = Set((0..<count).filter { sizes[$0] == 1 })
+        return dcOnly.isEmpty ? nil : scans.removingACScans(of: dcOnly, from: data)
     }
 
     /// The largest of 8, 4, 2 (else 1) that still leaves the decoded image at least `minimum` in both

@@ -19,6 +19,8 @@ struct Fixture: Decodable, Sendable {
     let stored_height: Int?
     let thumbnail_width: Int?
     let thumbnail_height: Int?
+    /// scan_fixtures.py's: whether a 1/8 decode has AC scans it never reads.
+    let skips_scans: Bool?
 }
 
 /// One generator's fixtures: the script runs once per test run, into a fresh temporary folder, and
@@ -72,12 +74,14 @@ struct FixtureSet: Sendable {
 }
 
 /// The JPEG and PNG fixtures (imaging_fixtures.py: Pillow, ImageMagick, pypng), and those of the other
-/// formats (format_fixtures.py: cwebp, heif-enc, avifenc, Pillow, pillow-heif), each with an
+/// formats (format_fixtures.py: cwebp, heif-enc, avifenc, Pillow, pillow-heif), and progressive JPEGs
+/// of every scan layout (scan_fixtures.py: cjpeg, jpegtran, mozjpeg, Pillow), each with an
 /// independent decoder's pixels as its reference.
 enum Fixtures {
     static let root = ProjectPaths.root
     static let imaging = FixtureSet(script: "imaging_fixtures.py")
     static let formats = FixtureSet(script: "format_fixtures.py")
+    static let scans = FixtureSet(script: "scan_fixtures.py")
 
     struct FixtureError: Error, CustomStringConvertible {
         let description: String

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A progressive JPEG's layout, scan by scan (ITU T.81, annex B): where each scan's header and
+/// entropy-coded data lie, which components it codes and which coefficients (its spectral selection
+/// `Ss...Se` and successive-approximation bits). Read without decoding any Huffman data: a walk over
+/// the markers, and over each scan's data to the next marker that is not `RSTn` or a stuffed `FF 00`.
+///
+/// It exists so that a decode at 1/8 can leave out the AC scans it never reads
+/// (`removingACScans(of:)`): libjpeg decodes a full-resolution component at 1/8 with a 1 x 1 inverse
+/// DCT, which reads each block's DC coefficient only, and a progressive file sends AC coefficients in
+/// scans of their own (annex G) that are most of its bytes.
+///
+/// The walk is strict where libjpeg is lenient: anything it does not expect gives `nil` (and the
+/// caller decodes the file as it is, where libjpeg reports what is wrong). That is: no SOI, a frame
+/// other than SOF2 (progressive, Huffman), a second frame, a segment running past the data, bytes
+/// other than fill `FF`s between segments, `RSTn` or `SOI` outside a scan, DNL, a scan header that
+/// breaks G.1.1.1.1 (an AC scan of more than one component, a DC scan with `Se` > 0) or names a
+/// component not in the frame, more than `maxScans` scans, and data that ends before EOI.
+struct JPEGScans {
+    struct Scan: Equatable {
+        /// From the SOS marker's `FF` to the end of the scan's entropy-coded data.
+        var range: Range<Int>
+        /// Frame component indices (0-based, in SOF order) the scan codes.
+        var components: [Int]
+        /// The spectral selection: coefficients `spectralStart...spectralEnd` in zigzag order; 0...0
+        /// is a DC scan.
+        var spectralStart: Int
+        var spectralEnd: Int
+        /// `Ah` and `Al`: the bit position sent before (0 on a first scan) and the one this scan sends.
+        var approximationHigh: Int
+        var approximationLow: Int
+
+        var isAC: Bool { spectralStart > 0 }
+    }
+
+    /// The frame's component identifiers, in SOF order.
+    private(set) var componentIDs: [UInt8] = []
+    private(set) var scans: [Scan] = []
+    /// Just past the EOI marker: what follows (a phone's appended video, padding) is not the image's.
+    private(set) var end = 0
+
+    /// - Parameter maxScans: more scans than this gives `nil`, so that the decode that follows
+    ///   refuses the file as usual.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, maxScans: Int) {
+        guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return nil }
+        var position = 2
+        var sawFrame = false
+        while true {
+            // A marker, after any fill bytes (B.1.1.2).
+            guard position < bytes.count, bytes[position] == 0xFF else { return nil }
+            let markerStart = position
+            while position < bytes.count && bytes[position] == 0xFF { position += 1 }
+            guard position < bytes.count else { return nil }
+            let marker = bytes[position]
+            position += 1
+            switch marker {
+            case 0xD9:  // EOI
+                guard !scans.isEmpty else { return nil }
+                end = position
+                return
+            case 0x00, 0x01, 0xD0...0xD8, 0xDC:  // a stuffed byte, TEM, RSTn or SOI out of place; DNL
+                return nil
+            default:
+                break
+            }
+            guard position + 2 <= bytes.count else { return nil }
+            let length = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+            guard length >= 2, position + length <= bytes.count else { return nil }
+            let segment = UnsafeBufferPointer(rebasing: bytes[(position + 2)..<(position + length)])
+            position += length
+            switch marker {
+            case 0xC2:  // SOF2: P, Y, X, Nf, then Nf x (C, H/V, Tq)
+                guard !sawFrame, segment.count >= 6 else { return nil }
+                let count = Int(segment[5])
+                guard (1...4).contains(count), segment.count == 6 + 3 * count else { return nil }
+                componentIDs = (0..<count).map { segment[6 + 3 * $0] }
+                guard Set(componentIDs).count == count else { return nil }
+                sawFrame = true
+            case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
+                return nil  // any other frame: sequential, arithmetic, lossless or hierarchical
+            case 0xDA:
+                guard sawFrame, scans.count < maxScans, let scan = Self.scan(segment, ids: componentIDs) else { return nil }
+                guard let dataEnd = Self.entropyCodedEnd(bytes, from: position) else { return nil }
+                scans.append(Scan(
+                    range: markerStart..<dataEnd, components: scan.components, spectralStart: scan.start,
+                    spectralEnd: scan.end, approximationHigh: scan.high, approximationLow: scan.low))
+                position = dataEnd
+            default:
+                break  // DHT, DQT, DRI, DAC, APPn, COM...: kept as they are
+            }
+        }
+    }
+
+    /// A scan header (B.2.3): Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al; checked against G.1.1.1.1.
+    private static func scan(
+        _ segment: UnsafeBufferPointer<UInt8>, ids: [UInt8]
+    ) -> (components: [Int], start: Int, end: Int, high: Int, low: Int)? {
+        guard let count = segment.first.map(Int.init), (1...4).contains(count), segment.count == 4 + 2 * count else { return nil }
+        var components: [Int] = []
+        for index in 0..<count {
+            guard let component = ids.firstIndex(of: segment[1 + 2 * index]), !components.contains(component) else { return nil }
+            components.append(component)
+        }
+        let start = Int(segment[1 + 2 * count])
+        let end = Int(segment[2 + 2 * count])
+        let high = Int(segment[3 + 2 * count] >> 4)
+        let low = Int(segment[3 + 2 * count] & 0x0F)
+        if start == 0 {
+            guard end == 0 else { return nil }
+        } else {
+            guard count == 1, start <= end, end <= 63 else { return nil }
+        }
+        return (components, start, end, high, low)
+    }
+
+    /// Where a scan's entropy-coded data ends: the first `FF` not followed by `00` (a stuffed data
+    /// byte) or `D0`-`D7` (a restart marker). `nil` when the data ends first.
+    private static func entropyCodedEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var position = start
+        while position < bytes.count {
+            guard let found = memchr(base + position, 0xFF, bytes.count - position) else { return nil }
+            let offset = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            guard offset + 1 < bytes.count else { return nil }
+            let next = bytes[offset + 1]
+            if next == 0x00 || (0xD0...0xD7).contains(next) {
+                position = offset + 2
+            } else {
+                return offset
+            }
+        }
+        return nil
+    }
+
+    /// The file up to EOI without the AC scans of `components` (frame indices), or `nil` when it has
+    /// none of them. Every other byte is kept as it was: the frame, the tables, the DC scans (first
+    /// and refinement), the other components' AC scans, the markers between scans.
+    func removingACScans(of components: Set<Int>, from bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let dropped = scans.filter { scan in scan.isAC && scan.components.allSatisfy(components.contains) }
+        guard !dropped.isEmpty else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(end - dropped.reduce(0) { $0 + $1.range.count })
+        var kept = 0
+        for scan in dropped {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[kept..<scan.range.lowerBound]))
+            kept = scan.range.upperBound
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[kept..<end]))
+        return output
+    }
+}
