@@ -232,13 +232,40 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
                  "the JPEG ends before its last scan (Premature end of JPEG file)");
         fail((j_common_ptr)&cinfo, CJPEG_TRUNCATED);
     }
-    size_t stride = (size_t)request->width * (size_t)channels;
-    while (cinfo.output_scanline < cinfo.output_height) {
+    JDIMENSION first_row = 0, end_row = cinfo.output_height;
+    result->crop_x = 0;
+    result->crop_width = cinfo.output_width;
+    if (request->crop_width > 0 || request->rows > 0) {
+        JDIMENSION x = request->crop_x, width = request->crop_width > 0 ? request->crop_width : cinfo.output_width;
+        if (x + width > cinfo.output_width || width == 0
+            || (request->rows > 0 && request->skip_rows + request->rows > cinfo.output_height)) {
+            snprintf(result->message, sizeof result->message, "the part %ux%u+%u+%u is not inside %ux%u", width,
+                     request->rows, x, request->skip_rows, cinfo.output_width, cinfo.output_height);
+            fail((j_common_ptr)&cinfo, CJPEG_SIZE_MISMATCH);
+        }
+        if (x > 0 || width < cinfo.output_width) {
+            jpeg_crop_scanline(&cinfo, &x, &width);  // output_width is the part's from here on
+            result->crop_x = x;
+            result->crop_width = width;
+        }
+        if (request->rows > 0) {
+            first_row = request->skip_rows;
+            end_row = first_row + request->rows;
+        }
+    }
+    size_t stride = (size_t)result->crop_width * (size_t)channels;
+    if (stride * (end_row - first_row) > request->pixels_capacity) {
+        snprintf(result->message, sizeof result->message, "%ux%u x %d is more than the %zu bytes given",
+                 result->crop_width, end_row - first_row, channels, request->pixels_capacity);
+        fail((j_common_ptr)&cinfo, CJPEG_SIZE_MISMATCH);
+    }
+    if (first_row > 0) jpeg_skip_scanlines(&cinfo, first_row);
+    while (cinfo.output_scanline < end_row) {
         JSAMPROW rows[16];
-        JDIMENSION count = cinfo.output_height - cinfo.output_scanline;
+        JDIMENSION count = end_row - cinfo.output_scanline;
         if (count > 16) count = 16;
         for (JDIMENSION i = 0; i < count; i++) {
-            rows[i] = request->pixels + (size_t)(cinfo.output_scanline + i) * stride;
+            rows[i] = request->pixels + (size_t)(cinfo.output_scanline - first_row + i) * stride;
         }
         jpeg_read_scanlines(&cinfo, rows, count);
     }
@@ -247,9 +274,9 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
                  "the arithmetic-coded JPEG ends early (Premature end of JPEG file)");
         fail((j_common_ptr)&cinfo, CJPEG_TRUNCATED);
     }
-    result->rows_decoded = cinfo.output_height;
+    result->rows_decoded = end_row;
     result->status = CJPEG_OK;
-    // No jpeg_finish_decompress: every row is out, and what follows the last scan (a missing EOI,
-    // a phone's appended video) is none of the image's business.
+    // No jpeg_finish_decompress: every row asked for is out, and what follows (the rows below a part,
+    // a missing EOI, a phone's appended video) is none of the image's business.
     jpeg_destroy_decompress(&cinfo);
 }

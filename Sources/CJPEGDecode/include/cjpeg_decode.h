@@ -39,6 +39,15 @@ typedef struct {
     unsigned int width;         ///< the expected scaled size: ceil(source / denominator)
     unsigned int height;
     int max_scans;              ///< a progressive image with more scans is refused (TurboJPEG's limit is 500)
+    /// A part of the scaled image to decode, or all of it when `crop_width` and `rows` are 0: columns
+    /// from `crop_x` (libjpeg moves the start left to an iMCU boundary and widens the part to match:
+    /// `jpeg_crop_scanline`), rows `skip_rows..<skip_rows + rows` (`jpeg_skip_scanlines` above them,
+    /// nothing decoded below). The pixels are then the part's, rows packed at its actual width.
+    unsigned int crop_x;
+    unsigned int crop_width;
+    unsigned int skip_rows;
+    unsigned int rows;
+    size_t pixels_capacity;     ///< bytes at `pixels`
 } cjpeg_request;
 
 typedef struct {
@@ -49,6 +58,9 @@ typedef struct {
     int warnings;
     /// The error's text, or the first warning's when the status is CJPEG_OK.
     char message[200];
+    /// The columns decoded: `crop_x` and `crop_width` as libjpeg aligned them (0 and the width when whole).
+    unsigned int crop_x;
+    unsigned int crop_width;
 } cjpeg_result;
 
 /// The inverse DCT size libjpeg chooses for each component (in frame order) at 1/`scale_denominator`:

@@ -1,7 +1,15 @@
 /// Pixels fresh from a decoder, with what the pipeline needs to finish them.
 public struct DecodedImage: Sendable {
-    /// Pixels at the decoded size (possibly shrunk on load), in stored (not upright) orientation.
+    /// Pixels at the decoded size (possibly shrunk on load), in stored (not upright) orientation: the
+    /// whole image, or the part of it `region` says.
     public var buffer: PixelBuffer
+    /// Where `buffer` lies in the whole decoded image (`decodedWidth` x `decodedHeight`): all of it,
+    /// unless a JPEG was decoded only where `fill` crops read it (`ImageDecoder.decode`'s `region`).
+    public var region: PixelRect
+    /// The whole decoded image's size (stored orientation), after any shrink-on-load.
+    public var decodedWidth: Int { decodedSize.width }
+    public var decodedHeight: Int { decodedSize.height }
+    private var decodedSize: (width: Int, height: Int)
     /// Width and height of the full image as stored in the file.
     public var sourceWidth: Int
     public var sourceHeight: Int
@@ -17,9 +25,12 @@ public struct DecodedImage: Sendable {
 
     public init(
         buffer: PixelBuffer, sourceWidth: Int, sourceHeight: Int, orientation: Orientation, iccProfile: [UInt8]?,
-        format: ImageFormat, shrinkOnLoad: Int, scale: (x: Double, y: Double)? = nil
+        format: ImageFormat, shrinkOnLoad: Int, scale: (x: Double, y: Double)? = nil, region: PixelRect? = nil,
+        decodedSize: (width: Int, height: Int)? = nil
     ) {
         self.buffer = buffer
+        self.region = region ?? PixelRect(width: buffer.width, height: buffer.height)
+        self.decodedSize = decodedSize ?? (buffer.width, buffer.height)
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.orientation = orientation
@@ -37,6 +48,10 @@ public struct DecodedImage: Sendable {
 
 /// Decodes any supported image, told apart by its bytes.
 public enum ImageDecoder {
+    /// The part of the decoded image a caller reads, given the whole decoded image's size (stored
+    /// orientation) and how many full-size pixels one decoded pixel stands for; `nil`: all of it.
+    public typealias RegionChooser = @Sendable (_ decodedWidth: Int, _ decodedHeight: Int, _ loadScale: Double) -> PixelRect?
+
     /// - Parameter minimumSize: the smallest decoded size (stored orientation) the caller can work from;
     ///   a JPEG is then shrunk on load as far as that allows.
     public static func decode(
@@ -48,13 +63,16 @@ public enum ImageDecoder {
 
     /// Decodes with a header already read by `probe`, so markers, chunks and the embedded profile are
     /// read once.
+    /// - Parameter region: the part of the decoded image the caller reads, once its size is known. A
+    ///   JPEG is then decoded only there (with a margin of its own): rows below it are never decoded,
+    ///   rows above and columns beside it are entropy-decoded only. The other formats decode whole.
     public static func decode(
         _ data: UnsafeBufferPointer<UInt8>, header: ImageHeader, minimumSize: (width: Int, height: Int)? = nil,
-        limits: ImagingLimits = ImagingLimits()
+        limits: ImagingLimits = ImagingLimits(), region: RegionChooser? = nil
     ) throws -> DecodedImage {
         switch header.parsed {
         case .jpeg(let markers):
-            return try JPEGDecoder.decode(data, markers: markers, minimumSize: minimumSize, limits: limits)
+            return try JPEGDecoder.decode(data, markers: markers, minimumSize: minimumSize, limits: limits, region: region)
         case .png(let chunks):
             return try PNGDecoder.decode(data, chunks: chunks, limits: limits)
         case .webp(let webp):

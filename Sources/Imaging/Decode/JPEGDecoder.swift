@@ -19,11 +19,14 @@ enum JPEGDecoder {
     ///   from; the decode is shrunk on load as far as that allows.
     /// - Throws: `ImagingError` `.truncated` (data ends before the image), `.corrupt`, `.tooLarge`
     ///   (over `limits`).
-    /// - Parameter skipUnreadScans: leave out the AC scans a 1/8 decode does not read (`neededScans`);
-    ///   the tests turn it off to compare the two decodes.
+    /// - Parameters:
+    ///   - region: the part of the scaled image the caller reads (`ImageDecoder.decode`); decoded with
+    ///     `regionMargin` more on every side that is cut.
+    ///   - skipUnreadScans: leave out the AC scans a 1/8 decode does not read (`neededScans`); the
+    ///     tests turn it off to compare the two decodes.
     static func decode(
         _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits,
-        skipUnreadScans: Bool = true
+        region chooser: ImageDecoder.RegionChooser? = nil, skipUnreadScans: Bool = true
     ) throws -> DecodedImage {
         // (`probe`, which made `markers`, already refused 12-bit, lossless and hierarchical frames.)
         try limits.checkDimensions(width: markers.width, height: markers.height)
@@ -34,7 +37,11 @@ enum JPEGDecoder {
         let isCMYK = markers.components == 4
         let isGray = markers.components == 1
         let channels = isGray ? 1 : 4
-        var pixels = [UInt8].uninitialized(count: scaledWidth * scaledHeight * channels)
+        let whole = PixelRect(width: scaledWidth, height: scaledHeight)
+        let part = chooser?(scaledWidth, scaledHeight, Double(denominator)).map { withMargin($0, inside: whole) } ?? whole
+        // libjpeg may widen the part by up to an iMCU (4 x 8 pixels at most) on the left.
+        let capacity = min(scaledWidth, part.width + (part == whole ? 0 : 32)) * part.height * channels
+        var pixels = [UInt8].uninitialized(count: capacity)
         var result = cjpeg_result()
         let needed = skipUnreadScans ? neededScans(data, markers: markers, denominator: denominator) : nil
         func decode(_ input: UnsafeBufferPointer<UInt8>) {
@@ -42,7 +49,9 @@ enum JPEGDecoder {
                 var request = cjpeg_request(
                     data: input.baseAddress, size: input.count, scale_denominator: Int32(denominator),
                     output: isGray ? CJPEG_OUT_GRAY : (isCMYK ? CJPEG_OUT_CMYK : CJPEG_OUT_RGBA),
-                    pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans)
+                    pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans,
+                    crop_x: UInt32(part.x), crop_width: part == whole ? 0 : UInt32(part.width),
+                    skip_rows: UInt32(part.y), rows: part == whole ? 0 : UInt32(part.height), pixels_capacity: out.count)
                 cjpeg_decode(&request, &result)
             }
         }
@@ -52,6 +61,8 @@ enum JPEGDecoder {
             decode(data)
         }
         try check(result, height: scaledHeight)
+        let decodedPart = PixelRect(x: Int(result.crop_x), y: part.y, width: Int(result.crop_width), height: part.height)
+        pixels.removeLast(pixels.count - decodedPart.width * decodedPart.height * channels)
 
         var profile = markers.iccProfile
         if let existing = profile, !isCMYK, ColorConverter.isSRGB(existing) { profile = nil }
@@ -60,9 +71,24 @@ enum JPEGDecoder {
             profile = nil  // the CMYK profile, if any, was applied during the conversion
         }
         return DecodedImage(
-            buffer: PixelBuffer(width: scaledWidth, height: scaledHeight, channels: channels, pixels: pixels),
+            buffer: PixelBuffer(width: decodedPart.width, height: decodedPart.height, channels: channels, pixels: pixels),
             sourceWidth: markers.width, sourceHeight: markers.height, orientation: markers.orientation,
-            iccProfile: profile, format: .jpeg, shrinkOnLoad: denominator)
+            iccProfile: profile, format: .jpeg, shrinkOnLoad: denominator, region: decodedPart,
+            decodedSize: (scaledWidth, scaledHeight))
+    }
+
+    /// Pixels decoded beyond each cut side of a part. libjpeg's fancy upsampling of subsampled chroma
+    /// (jdsample.c) blends each chroma sample with its neighbour; at the edge of a cropped or skipped
+    /// part the neighbour is missing and the edge sample is repeated, so the outermost pixel differs
+    /// from a whole decode's by a level or two. One pixel made every crop of CropDecodeTests exact (every
+    /// sampling, 1/1 to 1/8; none is, with no margin); two leave room, at no measurable cost.
+    static let regionMargin = 2
+
+    /// `part` grown by `regionMargin` on every side, inside `whole`.
+    private static func withMargin(_ part: PixelRect, inside whole: PixelRect) -> PixelRect {
+        PixelRect(
+            columns: max(0, part.x - regionMargin)..<min(whole.width, part.x + part.width + regionMargin),
+            rows: max(0, part.y - regionMargin)..<min(whole.height, part.y + part.height + regionMargin))
     }
 
     /// A progressive JPEG without the AC scans a decode at 1/`denominator` never reads, or `nil` when

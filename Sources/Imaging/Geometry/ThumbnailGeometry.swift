@@ -20,6 +20,9 @@ public struct ThumbnailGeometry: Sendable, Hashable {
     public var cropX: Int
     public var cropY: Int
 
+    /// Whether the output is a part of the resized image (`fill` whose box cuts it), not all of it.
+    public var isCropped: Bool { width < resizeWidth || height < resizeHeight }
+
     /// - Parameters:
     ///   - source: upright size of the full image.
     ///   - width, height: the box; either may be nil (then only the other one constrains).

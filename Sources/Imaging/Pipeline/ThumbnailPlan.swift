@@ -16,6 +16,19 @@ public struct ThumbnailPlan: Sendable {
         )
     }
 
+    /// The output the placeholder (ThumbHash) is made from, so that it shows what the page shows in
+    /// the thumbnails' place: the smallest output that shows the whole image (`fit`, or `fill` that
+    /// cuts nothing) and has 32 px or more on its long side (`Placeholder.minimumSourceSide`: detail
+    /// for ThumbHash's terms); when there is none, the smallest such `fill` crop. `nil` when neither
+    /// (only `force` sizes, or tiny ones): the whole image is then resampled for it.
+    var placeholderOutput: Int? {
+        let candidates = zip(specs, geometries).enumerated().filter { _, output in
+            output.0.mode != .force && max(output.1.width, output.1.height) >= Placeholder.minimumSourceSide
+        }
+        let whole = candidates.filter { !$0.element.1.isCropped }
+        return (whole.isEmpty ? candidates : whole).min { $0.element.1.width * $0.element.1.height < $1.element.1.width * $1.element.1.height }?.offset
+    }
+
     /// An upper estimate of the bytes the decode and resampling hold at once:
     /// - the decoded pixels (after JPEG shrink-on-load), 4 bytes a pixel (1 for grey JPEG), counted
     ///   twice: the box pre-shrink and Lanczos buffers together stay under the decoded image's size;

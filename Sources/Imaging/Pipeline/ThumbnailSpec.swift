@@ -89,4 +89,6 @@ public struct SourceInfo: Sendable {
     /// The size decoded (stored orientation), after any shrink-on-load.
     public let decodedWidth: Int
     public let decodedHeight: Int
+    /// The part of that decoded: all of it, or where `fill` crops read a JPEG.
+    public let decodedRegion: PixelRect
 }

@@ -65,16 +65,36 @@ public struct Thumbnailer: Sendable {
 
     /// Makes the thumbnails `plan` (made from the same `data`) describes.
     public func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, plan: ThumbnailPlan) throws -> Result {
+        try makeThumbnails(from: data, plan: plan, decodeOnlyWhatIsRead: true)
+    }
+
+    /// - Parameter decodeOnlyWhatIsRead: when every output is a crop, decode a JPEG only where the
+    ///   crops read it; the tests turn it off to compare.
+    func makeThumbnails(from data: UnsafeBufferPointer<UInt8>, plan: ThumbnailPlan, decodeOnlyWhatIsRead: Bool) throws -> Result {
         let clock = ContinuousClock()
         var timings = ThumbnailTimings()
         let header = plan.header
         let specs = plan.specs
         let geometries = plan.geometries
         let upright = header.orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
-        let swaps = header.orientation.swapsDimensions
+        let placeholderOutput = plan.placeholderOutput
+        // Every output a crop (and so the placeholder too): only the part of the image the crops read
+        // need be decoded, which the decoder learns once it knows its scale.
+        var region: ImageDecoder.RegionChooser?
+        if decodeOnlyWhatIsRead, placeholderOutput != nil, geometries.allSatisfy(\.isCropped) {
+            region = { [header] width, height, scale in
+                geometries.map {
+                    ResampleStep(
+                        decodedWidth: width, decodedHeight: height, sourceWidth: header.width, sourceHeight: header.height,
+                        loadScale: (scale, scale), geometry: $0, orientation: header.orientation
+                    ).decodedRect
+                }.reduce(nil) { union, rect in union?.union(rect) ?? rect }
+            }
+        }
         // Decode once, shrunk on load to at least twice the largest resize.
         var start = clock.now
-        var decoded = try ImageDecoder.decode(data, header: header, minimumSize: plan.minimumDecodeSize, limits: limits)
+        var decoded = try ImageDecoder.decode(
+            data, header: header, minimumSize: plan.minimumDecodeSize, limits: limits, region: region)
         Alpha.premultiply(&decoded.buffer)
         timings.decode += start.duration(to: clock.now)
 
@@ -82,8 +102,6 @@ public struct Thumbnailer: Sendable {
         // Sizes that differ only in format share one resampled image, kept until its last use.
         var resized: [ThumbnailGeometry: PixelBuffer] = [:]
         let lastUse = Dictionary(geometries.enumerated().map { ($0.element, $0.offset) }) { _, later in later }
-        // The placeholder is made from the smallest whole (uncropped, undistorted) resampled image
-        // that still has detail for ThumbHash's 7 x 7 terms (32 px or more on its long side).
         var placeholderSource: PixelBuffer?
         for (index, (spec, geometry)) in zip(specs, geometries).enumerated() {
             start = clock.now
@@ -91,15 +109,10 @@ public struct Thumbnailer: Sendable {
             if let done = resized[geometry] {
                 image = done
             } else {
-                image = uprightSRGB(decoded, resampledTo: geometry, swapped: swaps)
-                if spec.mode != .force, max(image.width, image.height) >= Placeholder.minimumSourceSide,
-                    image.width * image.height < (placeholderSource.map { $0.width * $0.height } ?? .max)
-                {
-                    placeholderSource = image
-                }
-                image = Crop.crop(image, x: geometry.cropX, y: geometry.cropY, width: geometry.width, height: geometry.height)
+                image = uprightSRGB(decoded, resampledTo: geometry)
                 resized[geometry] = image
             }
+            if index == placeholderOutput { placeholderSource = image }
             timings.resize += start.duration(to: clock.now)
 
             start = clock.now
@@ -126,14 +139,15 @@ public struct Thumbnailer: Sendable {
             // image for it, to fit 100 x 100.
             let geometry = try ThumbnailGeometry.compute(
                 source: upright, width: ThumbHash.maxSide, height: ThumbHash.maxSide, mode: .fit)
-            placeholderSource = uprightSRGB(decoded, resampledTo: geometry, swapped: swaps)
+            placeholderSource = uprightSRGB(decoded, resampledTo: geometry)
         }
         let placeholder = Placeholder(of: placeholderSource!)
         timings.resize += start.duration(to: clock.now)
 
         let source = SourceInfo(
             format: decoded.format, width: upright.0, height: upright.1, orientation: decoded.orientation,
-            shrinkOnLoad: decoded.shrinkOnLoad, decodedWidth: decoded.buffer.width, decodedHeight: decoded.buffer.height)
+            shrinkOnLoad: decoded.shrinkOnLoad, decodedWidth: decoded.decodedWidth, decodedHeight: decoded.decodedHeight,
+            decodedRegion: decoded.region)
         return Result(source: source, thumbnails: thumbnails, placeholder: placeholder, timings: timings)
     }
 
@@ -141,33 +155,20 @@ public struct Thumbnailer: Sendable {
         try bytes.withUnsafeBufferPointer { try makeThumbnails(from: $0, specs: specs) }
     }
 
-    /// The decoded image resampled to `geometry`'s resize size, in sRGB (its ICC profile applied) and
-    /// upright (its orientation applied): every output, and the placeholder, start from this.
-    func uprightSRGB(_ decoded: DecodedImage, resampledTo geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
-        var image = resample(decoded, to: geometry, swapped: swapped)
+    /// The output `geometry` describes, from the decoded image, in sRGB (its ICC profile applied) and
+    /// upright (its orientation applied): every output, and the placeholder, come from this. Only the
+    /// output's own pixels are resampled (a `fill` crop's, not the whole resize's); they are the whole
+    /// resize's, cropped, pixel for pixel (`ResampleStep`).
+    func uprightSRGB(_ decoded: DecodedImage, resampledTo geometry: ThumbnailGeometry) -> PixelBuffer {
+        let step = ResampleStep(
+            decodedWidth: decoded.decodedWidth, decodedHeight: decoded.decodedHeight, sourceWidth: decoded.sourceWidth,
+            sourceHeight: decoded.sourceHeight, loadScale: decoded.loadScale, geometry: geometry,
+            orientation: decoded.orientation)
+        var image = step.resample(decoded)
         if let profile = decoded.iccProfile, image.channels == 4 {
             Alpha.unpremultiply(&image)
             ColorConverter.convertToSRGB(&image, profile: profile)
         }
         return Orient.apply(decoded.orientation, to: image)
-    }
-
-    /// Box pre-shrink by the integer factor that leaves the Lanczos pass a reduction of 2 to 4
-    /// (libvips' "gap" of 2), then Lanczos3 to the exact size.
-    func resample(_ decoded: DecodedImage, to geometry: ThumbnailGeometry, swapped: Bool) -> PixelBuffer {
-        let buffer = decoded.buffer
-        let targetWidth = swapped ? geometry.resizeHeight : geometry.resizeWidth
-        let targetHeight = swapped ? geometry.resizeWidth : geometry.resizeHeight
-        let factorX = max(1, buffer.width / targetWidth / 2)
-        let factorY = max(1, buffer.height / targetHeight / 2)
-        let boxed = BoxShrink.shrink(buffer, factorX: factorX, factorY: factorY)
-        // The full image in boxed pixels: DCT scaling and the box both round a partial block up to a
-        // whole pixel, which must not stretch the image (scaled WebP and HEIF thumbnails have a
-        // fractional scale of their own).
-        let extent = (
-            width: Double(decoded.sourceWidth) / (decoded.loadScale.x * Double(factorX)),
-            height: Double(decoded.sourceHeight) / (decoded.loadScale.y * Double(factorY))
-        )
-        return LanczosResampler.resize(boxed, width: targetWidth, height: targetHeight, extent: extent)
     }
 }

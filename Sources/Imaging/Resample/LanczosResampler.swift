@@ -9,16 +9,58 @@ public enum LanczosResampler {
         _ input: PixelBuffer, width: Int, height: Int, extent: (width: Double, height: Double)? = nil
     ) -> PixelBuffer {
         precondition(width > 0 && height > 0)
-        let exactWidth = extent.map { abs($0.width - Double(input.width)) < 1e-9 } ?? true
-        let exactHeight = extent.map { abs($0.height - Double(input.height)) < 1e-9 } ?? true
-        if input.width == width && input.height == height && exactWidth && exactHeight { return input }
-        let vertical = input.height == height && exactHeight
-            ? input : resizeVertically(input, height: height, extent: extent?.height)
-        return vertical.width == width && exactWidth ? vertical : resizeHorizontally(vertical, width: width, extent: extent?.width)
+        let taps = Taps(input: (input.width, input.height), output: (width, height), extent: extent)
+        return resize(input, origin: (0, 0), taps: taps, part: PixelRect(width: width, height: height))
     }
 
-    static func resizeVertically(_ input: PixelBuffer, height: Int, extent: Double? = nil) -> PixelBuffer {
-        let taps = LanczosWeights(inputSize: input.height, outputSize: height, inputExtent: extent)
+    /// The taps of a resize on each axis, `nil` on an axis the resize leaves as it is (same size, no
+    /// fractional extent).
+    struct Taps {
+        let horizontal: LanczosWeights?
+        let vertical: LanczosWeights?
+
+        init(input: (width: Int, height: Int), output: (width: Int, height: Int), extent: (width: Double, height: Double)?) {
+            let exactWidth = extent.map { abs($0.width - Double(input.width)) < 1e-9 } ?? true
+            let exactHeight = extent.map { abs($0.height - Double(input.height)) < 1e-9 } ?? true
+            horizontal = input.width == output.width && exactWidth
+                ? nil : LanczosWeights(inputSize: input.width, outputSize: output.width, inputExtent: extent?.width)
+            vertical = input.height == output.height && exactHeight
+                ? nil : LanczosWeights(inputSize: input.height, outputSize: output.height, inputExtent: extent?.height)
+        }
+
+        /// The input pixels that the outputs `part` read, as a rectangle of the whole input.
+        func inputRect(of part: PixelRect) -> PixelRect {
+            PixelRect(columns: Self.reads(horizontal, part.columns), rows: Self.reads(vertical, part.rows))
+        }
+
+        private static func reads(_ taps: LanczosWeights?, _ outputs: Range<Int>) -> Range<Int> {
+            guard let taps else { return outputs }
+            let first = outputs.map { taps.starts[$0] }.min()!
+            let end = outputs.map { taps.starts[$0] + taps.counts[$0] }.max()!
+            return first..<end
+        }
+    }
+
+    /// The pixels `part` of the whole resize that `taps` describe, from `input`, which holds the
+    /// whole input's pixels from `origin` on: at least `taps.inputRect(of: part)`. Every output pixel
+    /// is computed exactly as in the whole resize (the same taps on the same input values), so this is
+    /// the whole resize cropped to `part`, pixel for pixel, without the work outside it.
+    static func resize(_ input: PixelBuffer, origin: (x: Int, y: Int), taps: Taps, part: PixelRect) -> PixelBuffer {
+        let needed = taps.inputRect(of: part)
+        precondition(
+            needed.x >= origin.x && needed.y >= origin.y && needed.x + needed.width <= origin.x + input.width
+                && needed.y + needed.height <= origin.y + input.height,
+            "the input \(input.width)x\(input.height)+\(origin.x)+\(origin.y) lacks \(needed)")
+        let vertical = taps.vertical.map { resizeVertically(input, taps: $0, rows: part.rows, originY: origin.y) }
+            ?? Crop.crop(input, x: 0, y: part.y - origin.y, width: input.width, height: part.height)
+        return taps.horizontal.map { resizeHorizontally(vertical, taps: $0, columns: part.columns, originX: origin.x) }
+            ?? Crop.crop(vertical, x: part.x - origin.x, y: 0, width: part.width, height: part.height)
+    }
+
+    /// Output rows `rows` of the vertical pass; input row `r` of the whole image is `input`'s row
+    /// `r - originY`.
+    static func resizeVertically(_ input: PixelBuffer, taps: LanczosWeights, rows: Range<Int>, originY: Int) -> PixelBuffer {
+        let height = rows.count
         let rowBytes = input.bytesPerRow
         var output = PixelBuffer(
             width: input.width, height: height, channels: input.channels, hasAlpha: input.hasAlpha,
@@ -27,11 +69,11 @@ public enum LanczosResampler {
             output.pixels.withUnsafeMutableBufferPointer { destination in
                 let src = source.baseAddress!
                 let dst = destination.baseAddress!
-                for y in 0..<height {
+                for (index, y) in rows.enumerated() {
                     let count = taps.counts[y]
                     let rowWeights = taps.weights.baseAddress! + taps.offsets[y]
-                    let firstRow = src + taps.starts[y] * rowBytes
-                    let out = dst + y * rowBytes
+                    let firstRow = src + (taps.starts[y] - originY) * rowBytes
+                    let out = dst + index * rowBytes
                     #if arch(x86_64)
                         var x = LanczosKernelsSSE2.verticalRow(
                             source: firstRow, rowBytes: rowBytes, count: count,
@@ -67,8 +109,10 @@ public enum LanczosResampler {
         return output
     }
 
-    static func resizeHorizontally(_ input: PixelBuffer, width: Int, extent: Double? = nil) -> PixelBuffer {
-        let taps = LanczosWeights(inputSize: input.width, outputSize: width, inputExtent: extent)
+    /// Output columns `columns` of the horizontal pass; input column `c` of the whole image is
+    /// `input`'s column `c - originX`.
+    static func resizeHorizontally(_ input: PixelBuffer, taps: LanczosWeights, columns: Range<Int>, originX: Int) -> PixelBuffer {
+        let width = columns.count
         var output = PixelBuffer(
             width: width, height: input.height, channels: input.channels, hasAlpha: input.hasAlpha,
             isPremultiplied: input.isPremultiplied)
@@ -81,23 +125,23 @@ public enum LanczosResampler {
                 for y in 0..<input.height {
                     let row = src + y * inRow
                     let out = dst + y * outRow
-                    for x in 0..<width {
+                    for (index, x) in columns.enumerated() {
+                        let first = row + (taps.starts[x] - originX) * input.channels
                         if input.channels == 4 {
                             #if arch(x86_64)
                                 LanczosKernelsSSE2.horizontalPixel(
-                                    source: row + taps.starts[x] * 4, count: taps.counts[x],
-                                    pairs: taps.pairs.baseAddress! + taps.pairOffsets[x], output: out + x * 4)
+                                    source: first, count: taps.counts[x],
+                                    pairs: taps.pairs.baseAddress! + taps.pairOffsets[x], output: out + index * 4)
                             #else
-                                horizontalPixel(row + taps.starts[x] * 4, taps: taps, x, out + x * 4)
+                                horizontalPixel(first, taps: taps, x, out + index * 4)
                             #endif
                         } else {
                             let tapWeights = taps.weights.baseAddress! + taps.offsets[x]
-                            let first = row + taps.starts[x]
                             var sum: Int32 = 1 << (LanczosWeights.shift - 1)
                             for k in 0..<taps.counts[x] {
                                 sum &+= Int32(first[k]) &* tapWeights[k]
                             }
-                            out[x] = UInt8(clamping: sum >> LanczosWeights.shift)
+                            out[index] = UInt8(clamping: sum >> LanczosWeights.shift)
                         }
                     }
                 }

@@ -606,7 +606,7 @@ components:
         thumbhash:
           type: string
           nullable: true
-          description: "Once complete: the image's ThumbHash (https://evanw.github.io/thumbhash/), standard base64; also each output's x-amz-meta-thumbhash."
+          description: "Once complete: the image's ThumbHash (https://evanw.github.io/thumbhash/), standard base64, as the smallest output that shows the whole image shows it; when every output is a fill crop, the smallest crop's. Also each output's x-amz-meta-thumbhash."
         average_color:
           type: string
           nullable: true
