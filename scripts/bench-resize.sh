@@ -3,13 +3,20 @@
 # on the same real photos, each tool in one process over all files, into 400x400 (fit).
 #
 #   scripts/bench-resize.sh [--rounds N] [--size WxH] [--baseline REV]
-#                           [--kinds jpeg,png,webp,heic] [--outputs jpeg,webp,avif]
+#                           [--kinds jpeg,png,webp,heic,small,fill] [--outputs jpeg,webp,avif]
 #
 # Input kinds (--kinds, default all), each to JPEG at quality 85:
 #   jpeg, png   thumbd, vips, pillow;
 #   webp, heic  thumbd, vips and a floor: a bare decode, in C, at the scale thumbd decodes at (WebP:
 #               libwebp's scaled decoding to twice the thumbnail; HEIC: libheif's full decode), no
 #               resize and no encode, one process over the same files: what thumbd cannot go below.
+#   small, fill JPEG only, into 150x150 (fit) and 400x400 (fill: cover, cropped around the centre),
+#               over the scans corpus (scripts/lib/corpus.sh: the JPEGs, and each photo re-encoded
+#               progressive by jpegtran and by mozjpeg), its progressive and baseline files run and
+#               reported apart, then together: thumbd, vips and a floor: a bare TurboJPEG decode of
+#               every scan, whole, at the scale thumbd decodes at, in C. thumbd goes below it where it
+#               skips work without changing a pixel (issue 19): the AC scans a 1/8 decode never reads
+#               (small, progressive), and what a fill crop cuts (fill).
 # Output formats (--outputs, default all), from the JPEG inputs: jpeg (the runs above), webp (quality
 # 85) and avif (quality 50), thumbd and vips each encoding, and a table of the three side by side.
 # --outputs without jpeg skips the input-kind tables; webp and avif need jpeg in --kinds.
@@ -31,9 +38,9 @@ cd "$(dirname "$0")/.."
 rounds=3
 size=400x400
 baseline=""
-kinds_arg=jpeg,png,webp,heic
+kinds_arg=jpeg,png,webp,heic,small,fill
 outputs_arg=jpeg,webp,avif
-usage="usage: $0 [--rounds N] [--size WxH] [--baseline REV] [--kinds jpeg,png,webp,heic] [--outputs jpeg,webp,avif]"
+usage="usage: $0 [--rounds N] [--size WxH] [--baseline REV] [--kinds jpeg,png,webp,heic,small,fill] [--outputs jpeg,webp,avif]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
@@ -48,7 +55,7 @@ done
 IFS=, read -ra kinds <<<"$kinds_arg"
 IFS=, read -ra outputs <<<"$outputs_arg"
 for kind in "${kinds[@]}"; do
-    case "$kind" in jpeg | png | webp | heic) ;; *) echo "unknown kind '$kind' (jpeg, png, webp, heic)" >&2; exit 2 ;; esac
+    case "$kind" in jpeg | png | webp | heic | small | fill) ;; *) echo "unknown kind '$kind' (jpeg, png, webp, heic, small, fill)" >&2; exit 2 ;; esac
 done
 for format in "${outputs[@]}"; do
     case "$format" in jpeg | webp | avif) ;; *) echo "unknown output '$format' (jpeg, webp, avif)" >&2; exit 2 ;; esac
@@ -63,7 +70,12 @@ has() {
 # The sections: each input kind to JPEG, and JPEG to each other output format.
 sections=()
 if has jpeg "${outputs[@]}"; then
-    for kind in "${kinds[@]}"; do sections+=("$kind:jpeg"); done
+    for kind in "${kinds[@]}"; do
+        case "$kind" in
+            small | fill) sections+=("$kind-progressive:jpeg" "$kind-baseline:jpeg") ;;
+            *) sections+=("$kind:jpeg") ;;
+        esac
+    done
 fi
 for format in webp avif; do
     has "$format" "${outputs[@]}" || continue
@@ -74,8 +86,15 @@ for format in webp avif; do
     fi
 done
 [ ${#sections[@]} -gt 0 ] || { echo "nothing to run for --kinds $kinds_arg --outputs $outputs_arg" >&2; exit 2; }
-width=${size%x*}
-height=${size#*x}
+# Each input kind's files, box and mode.
+kind_dir() {
+    case "$1" in
+        small-* | fill-*) echo "$bench/scans/${1#*-}" ;;
+        *) echo "$bench/$1" ;;
+    esac
+}
+kind_size() { case "$1" in small-*) echo 150x150 ;; fill-*) echo 400x400 ;; *) echo "$size" ;; esac; }
+kind_mode() { case "$1" in fill-*) echo fill ;; *) echo fit ;; esac; }
 
 # Quality, file extension and libvips save options of each output format. libvips is asked to strip
 # metadata from WebP and AVIF (thumbd writes none); its 8.14 WebP writer ignores that
@@ -102,6 +121,9 @@ bench=.bench
 thumbd_fetch_corpus "$bench"
 if has webp "${kinds[@]}" || has heic "${kinds[@]}"; then
     thumbd_derive_corpus "$bench"
+fi
+if has small "${kinds[@]}" || has fill "${kinds[@]}"; then
+    thumbd_derive_scans_corpus "$bench"
 fi
 
 # Built as the release package ships it (scripts/package.sh): static Swift runtime, which also saves
@@ -137,6 +159,62 @@ static unsigned char *read_file(const char *path, size_t *size) {
     return data;
 }
 EOF
+if has small "${kinds[@]}" || has fill "${kinds[@]}"; then
+    cat >"$bench/floor_jpeg.c" <<'EOF'
+/* The floor for JPEG input: a bare TurboJPEG decode of each file, every scan and every pixel, at the
+ * DCT scale thumbd's shrink-on-load picks (the smallest of 1/8, 1/4, 1/2 leaving at least twice the
+ * resize: JPEGDecoder.shrinkDenominator of ThumbnailPlan.minimumDecodeSize), to RGBA, libjpeg's
+ * defaults (accurate IDCT, fancy upsampling) as thumbd. No resize, no encode. The corpus has no EXIF
+ * turns, so stored and upright sizes agree. Written and compiled by scripts/bench-resize.sh.
+ *   floor_jpeg fit|fill BOX_WIDTH BOX_HEIGHT FILE...   prints "FILE SWxSH 1/D" for each */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "floor_read.h"
+
+/* ThumbnailGeometry: fit inside the box or cover it (fill), never enlarged, sides rounded. */
+static int denominator(int sw, int sh, int bw, int bh, int fill) {
+    double sx = (double)bw / sw, sy = (double)bh / sh;
+    double scale = fmin(fill ? fmax(sx, sy) : fmin(sx, sy), 1.0);
+    int rw = (int)fmax(1, round(sw * scale)), rh = (int)fmax(1, round(sh * scale));
+    for (int d = 8; d >= 2; d /= 2) {
+        if ((sw + d - 1) / d >= 2 * rw && (sh + d - 1) / d >= 2 * rh) return d;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) { fprintf(stderr, "usage: %s fit|fill BOX_WIDTH BOX_HEIGHT FILE...\n", argv[0]); return 2; }
+    int fill = strcmp(argv[1], "fill") == 0, bw = atoi(argv[2]), bh = atoi(argv[3]);
+    tjhandle handle = tjInitDecompress();
+    for (int i = 4; i < argc; i++) {
+        size_t size = 0;
+        unsigned char *data = read_file(argv[i], &size);
+        int sw, sh, subsampling, colorspace;
+        if (!data || tjDecompressHeader3(handle, data, size, &sw, &sh, &subsampling, &colorspace) != 0) {
+            fprintf(stderr, "%s: cannot read\n", argv[i]);
+            return 1;
+        }
+        int d = denominator(sw, sh, bw, bh, fill);
+        int w = (sw + d - 1) / d, h = (sh + d - 1) / d;
+        unsigned char *pixels = malloc((size_t)w * h * 4);
+        if (!pixels || tjDecompress2(handle, data, size, pixels, w, 0, h, TJPF_RGBA, 0) != 0) {
+            fprintf(stderr, "%s: %s\n", argv[i], tjGetErrorStr2(handle));
+            return 1;
+        }
+        free(pixels);
+        free(data);
+        printf("%s %dx%d 1/%d\n", argv[i], sw, sh, d);
+    }
+    tjDestroy(handle);
+    return 0;
+}
+EOF
+    cc -O2 -Wall -o "$bench/floor_jpeg" "$bench/floor_jpeg.c" -lturbojpeg -lm
+fi
 if has webp "${kinds[@]}"; then
     cat >"$bench/floor_webp.c" <<'EOF'
 /* The floor for WebP input: a bare libwebp decode of each file at the size thumbd decodes to
@@ -263,21 +341,31 @@ declare -A settings=(
 run() {
     local tool="$1" kind="$2" format="$3" out="$4"
     rm -rf "$out" && mkdir -p "$out"
-    local files=("$bench/$kind"/*)
+    local files=("$(kind_dir "$kind")"/*)
     local stats="$bench/time.txt"
+    local box mode width height
+    box=$(kind_size "$kind")
+    mode=$(kind_mode "$kind")
+    width=${box%x*}
+    height=${box#*x}
     local command=()
     case "$tool" in
         thumbd | before)
             local binary=$thumbctl
             [ "$tool" = before ] && binary=$before
-            command=("$binary" resize --width "$width" --height "$height" --quality "${quality[$format]}" --out-dir "$out")
+            command=("$binary" resize --width "$width" --height "$height" --mode "$mode" --quality "${quality[$format]}" --out-dir "$out")
             [ "$format" = jpeg ] || command+=(--format "$format")
             command+=("${files[@]}") ;;
-        vips) command=(vipsthumbnail "${files[@]}" --size "$size" -o "$PWD/$out/%s.${extension[$format]}[${vips_options[$format]}]") ;;
-        pillow) command=(python3 scripts/lib/pillow_thumbnails.py "$size" "$out" "${files[@]}") ;;
+        vips)
+            command=(vipsthumbnail "${files[@]}" --size "$box" -o "$PWD/$out/%s.${extension[$format]}[${vips_options[$format]}]")
+            [ "$mode" = fill ] && command+=(--smartcrop centre) ;;
+        pillow) command=(python3 scripts/lib/pillow_thumbnails.py "$box" "$out" "${files[@]}") ;;
         floor)
-            command=("$bench/floor_$kind")
-            [ "$kind" = webp ] && command+=("$width" "$height")
+            case "$kind" in
+                webp) command=("$bench/floor_webp" "$width" "$height") ;;
+                small-* | fill-*) command=("$bench/floor_jpeg" "$mode" "$width" "$height") ;;
+                *) command=("$bench/floor_$kind") ;;
+            esac
             command+=("${files[@]}") ;;
     esac
     /usr/bin/time -o "$stats" -f "%U %S %M" "${command[@]}" >"$out.log" 2>&1 || return 1
@@ -291,20 +379,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 report=$bench/report.txt
 : >"$report"
-# Per format and tool, for the side-by-side table: CPU s/image, data bytes, SSIM.
-declare -A summary_cpu=() summary_bytes=() summary_ssim=()
+# Per format and tool, for the side-by-side table: CPU s/image, data bytes, SSIM. Per section and
+# tool, for the small and fill totals: CPU s/image, mean SSIM, and each section's file count.
+declare -A summary_cpu=() summary_bytes=() summary_ssim=() section_cpu=() section_ssim=() section_count=()
 for section in "${sections[@]}"; do
     kind=${section%:*}
     format=${section#*:}
     case "$section" in
         jpeg:jpeg | png:jpeg) tools=(thumbd vips pillow) ;;
-        webp:jpeg | heic:jpeg) tools=(thumbd vips floor) ;;
+        webp:jpeg | heic:jpeg | small-*:jpeg | fill-*:jpeg) tools=(thumbd vips floor) ;;
         *) tools=(thumbd vips) ;;
     esac
     [ -n "$before" ] && tools+=(before)
-    files=("$bench/$kind"/*)
-    [ -e "${files[0]}" ] || { echo "no files in $bench/$kind" >&2; exit 1; }
+    files=("$(kind_dir "$kind")"/*)
+    [ -e "${files[0]}" ] || { echo "no files in $(kind_dir "$kind")" >&2; exit 1; }
     count=${#files[@]}
+    section_count[$kind]=$count
     declare -A cpu=() peak=() failed=()
     for tool in "${tools[@]}"; do cpu[$tool]=""; peak[$tool]=0; done
     for round in $(seq "$rounds"); do
@@ -331,8 +421,10 @@ for section in "${sections[@]}"; do
     done
     # Derived inputs are scored against the JPEGs they were made from (same stems).
     source_dir="$bench/$kind"
-    case "$kind" in webp | heic) source_dir="$bench/jpeg" ;; esac
-    ssim=$(python3 scripts/lib/ssim.py "$source_dir" "${outs[@]}")
+    ssim_options=()
+    case "$kind" in webp | heic | small-* | fill-*) source_dir="$bench/jpeg" ;; esac
+    [ "$(kind_mode "$kind")" = fill ] && ssim_options+=(--fill)
+    ssim=$(python3 scripts/lib/ssim.py "${ssim_options[@]}" "$source_dir" "${outs[@]}")
     bytes=$(python3 scripts/lib/thumb_bytes.py "${outs[@]}")
     per_image() { printf '%s' "${cpu[$1]}" | median | awk -v n="$count" '{ print $1 / n }'; }
     vips_per=$(per_image vips)
@@ -345,12 +437,16 @@ for section in "${sections[@]}"; do
                 origin=", heif-enc -q 90 of the JPEGs"
                 jpegs=$(find "$bench/jpeg" -maxdepth 1 -type f -name '*.jpg' | wc -l)
                 [ "$count" -lt "$jpegs" ] && origin+=" (the first $count of $jpegs: THUMBD_HEIC_FILES)" ;;
+            small-progressive | fill-progressive)
+                origin=" (the corpus's progressive JPEGs, and every photo through jpegtran -progressive and mozjpeg)" ;;
+            small-baseline | fill-baseline) origin=" (the corpus's baseline JPEGs)" ;;
             *) origin="" ;;
         esac
-        echo "== $kind -> $format: $count files$origin, $size, quality ${quality[$format]}, median of $rounds rounds"
+        echo "== $kind -> $format: $count files$origin, $(kind_size "$kind") $(kind_mode "$kind"), quality ${quality[$format]}, median of $rounds rounds"
         case "$kind" in
             webp) echo "   floor: libwebp scaled decode to thumbd's decode size (twice the thumbnail), RGBA; no resize, no encode" ;;
             heic) echo "   floor: libheif full decode to RGBA (no embedded thumbnails); no resize, no encode" ;;
+            small-* | fill-*) echo "   floor: TurboJPEG decode of every scan and pixel at thumbd's DCT scale, RGBA; no resize, no encode" ;;
         esac
         [ "$format" = jpeg ] || echo "   ${settings[$format]}"
         if [ -n "$floor_per" ]; then
@@ -371,12 +467,14 @@ for section in "${sections[@]}"; do
             if [ "$tool" != floor ]; then
                 score=$(printf '%.4f' "$(field "$ssim" "$bench/out-$kind-$format-$tool" 0)")
                 size_bytes=$(printf '%.0f' "$(field "$bytes" "$bench/out-$kind-$format-$tool" 0)")
+                section_ssim[$kind:$tool]=$score
                 if [ "$kind" = jpeg ]; then
                     summary_cpu[$format:$tool]=$per
                     summary_bytes[$format:$tool]=$size_bytes
                     summary_ssim[$format:$tool]=$score
                 fi
             fi
+            section_cpu[$kind:$tool]=$per
             if [ -n "$floor_per" ]; then
                 printf '%-8s %14.4f %14.2f %15.2f %12.1f %10s\n' "$tool" "$per" "$(ratio "$per" "$vips_per")" "$(ratio "$per" "$floor_per")" "$rss" "$score"
             elif [ "$format" = jpeg ]; then
@@ -389,6 +487,33 @@ for section in "${sections[@]}"; do
     } >"$bench/section.txt"  # in this shell, not a pipeline's subshell: the summary arrays must persist
     tee -a "$report" <"$bench/section.txt"
     unset cpu peak failed
+done
+
+# The small and fill runs over the whole scans corpus: each tool's CPU over both halves, per image;
+# SSIM weighted by file count.
+for run_kind in small fill; do
+    has "$run_kind" "${kinds[@]}" && has jpeg "${outputs[@]}" || continue
+    progressive=${section_count[$run_kind-progressive]}
+    baseline=${section_count[$run_kind-baseline]}
+    total=$((progressive + baseline))
+    # weighted A B: the mean of A (over the progressive files) and B (the baseline ones), per file.
+    weighted() { awk -v a="$1" -v b="$2" -v p="$progressive" -v q="$baseline" 'BEGIN { printf "%.6f", (a * p + b * q) / (p + q) }'; }
+    {
+        echo "== $run_kind, the whole scans corpus: $total files, $progressive progressive ($((100 * progressive / total))%), $baseline baseline"
+        printf '%-8s %14s %14s %15s %10s\n' tool "cpu s/image" "ratio to vips" "ratio to floor" "mean SSIM"
+        vips_all=$(weighted "${section_cpu[$run_kind-progressive:vips]}" "${section_cpu[$run_kind-baseline:vips]}")
+        floor_all=$(weighted "${section_cpu[$run_kind-progressive:floor]}" "${section_cpu[$run_kind-baseline:floor]}")
+        for tool in thumbd vips floor ${before:+before}; do
+            [ -n "${section_cpu[$run_kind-progressive:$tool]:-}" ] && [ -n "${section_cpu[$run_kind-baseline:$tool]:-}" ] || continue
+            all=$(weighted "${section_cpu[$run_kind-progressive:$tool]}" "${section_cpu[$run_kind-baseline:$tool]}")
+            score="-"
+            if [ "$tool" != floor ]; then
+                score=$(printf '%.4f' "$(weighted "${section_ssim[$run_kind-progressive:$tool]}" "${section_ssim[$run_kind-baseline:$tool]}")")
+            fi
+            printf '%-8s %14.4f %14.2f %15.2f %10s\n' "$tool" "$all" "$(ratio "$all" "$vips_all")" "$(ratio "$all" "$floor_all")" "$score"
+        done
+        echo
+    } | tee -a "$report"
 done
 
 # JPEG inputs by output format, side by side (encode included in the CPU).

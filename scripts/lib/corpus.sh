@@ -65,3 +65,34 @@ thumbd_derive_corpus() {
     fi
     echo "    derived in $((SECONDS - started)) s"
 }
+
+# The JPEG corpus of the 150x150 and fill runs (issue 19), made once from BENCH/jpeg: its baseline
+# files as they are into BENCH/scans/baseline; its progressive files as they are, and every photo
+# re-encoded losslessly (the same coefficients, other scan layouts) by jpegtran -progressive
+# (libjpeg's standard script; Debian libjpeg-turbo-progs) and by mozjpeg's jpegtran (its own scan
+# search; pip mozjpeg-lossless-optimization), into BENCH/scans/progressive. Names are STEM.jpg,
+# STEM--jpegtran.jpg and STEM--mozjpeg.jpg, so each is scored against BENCH/jpeg/STEM.jpg. Markers
+# (the ICC profile) are copied. A few seconds.
+thumbd_derive_scans_corpus() {
+    local bench="$1"
+    [ -n "$(ls "$bench/scans/progressive" 2>/dev/null)" ] && return 0
+    echo "==> progressive re-encodes (jpegtran, mozjpeg) into $bench/scans"
+    rm -rf "$bench/scans"
+    mkdir -p "$bench/scans/baseline" "$bench/scans/progressive"
+    python3 - "$bench" <<'PY'
+import os, subprocess, sys
+import mozjpeg_lossless_optimization as mozjpeg
+from PIL import Image
+bench = sys.argv[1]
+for name in sorted(os.listdir(os.path.join(bench, "jpeg"))):
+    path = os.path.join(bench, "jpeg", name)
+    stem = os.path.splitext(name)[0]
+    data = open(path, "rb").read()
+    kind = "progressive" if Image.open(path).info.get("progressive") else "baseline"
+    open(os.path.join(bench, "scans", kind, stem + ".jpg"), "wb").write(data)
+    jpegtran = subprocess.run(["jpegtran", "-progressive", "-copy", "all", path], check=True, capture_output=True).stdout
+    open(os.path.join(bench, "scans", "progressive", stem + "--jpegtran.jpg"), "wb").write(jpegtran)
+    optimized = mozjpeg.optimize(data, copy=mozjpeg.COPY_MARKERS.ALL)
+    open(os.path.join(bench, "scans", "progressive", stem + "--mozjpeg.jpg"), "wb").write(optimized)
+PY
+}

@@ -2,10 +2,12 @@
 (no draft mode, no reducing gap) to each thumbnail's own size. SSIM on luma (BT.601), Gaussian
 window 11 x 11, sigma 1.5, the constants of Wang et al. (2004).
 
-  ssim.py SOURCE_DIR OUT_DIR [OUT_DIR...]   prints one JSON object: {out_dir: [mean_ssim, count]}
-Thumbnails (JPEG, PNG, WebP or AVIF) are matched to sources by file stem, so the thumbnails of a
-derived corpus (WebP or HEIC made from the JPEGs under the same stems) can be scored against the
-original JPEGs. Sources without a thumbnail in any OUT_DIR are skipped.
+  ssim.py [--fill] SOURCE_DIR OUT_DIR [OUT_DIR...]   prints one JSON object: {out_dir: [mean_ssim, count]}
+Thumbnails (JPEG, PNG, WebP or AVIF) are matched to sources by file stem, up to a "--" (so the
+thumbnails of a derived corpus, WebP or HEIC made from the JPEGs under the same stems, or STEM--mozjpeg
+re-encodes, are scored against the original JPEGs). Sources without a thumbnail are skipped.
+--fill: the thumbnails cover their box and were cropped to it around the centre, so the reference is
+the full image resized to cover the thumbnail's size (thumbd's rounding) and cropped the same way.
 """
 import json
 import os
@@ -60,20 +62,34 @@ def by_stem(directory):
     return {os.path.splitext(name)[0]: os.path.join(directory, name) for name in os.listdir(directory) if not name.startswith(".")}
 
 
-source_dir, *out_dirs = sys.argv[1:]
+def reference(full, size, fill):
+    if not fill:
+        return full.resize(size, Image.Resampling.LANCZOS, reducing_gap=None)
+    width, height = size
+    scale = max(width / full.width, height / full.height)
+    cover = (max(1, round(full.width * scale)), max(1, round(full.height * scale)))
+    left, top = (cover[0] - width) // 2, (cover[1] - height) // 2
+    return full.resize(cover, Image.Resampling.LANCZOS, reducing_gap=None).crop((left, top, left + width, top + height))
+
+
+arguments = sys.argv[1:]
+fill = arguments[:1] == ["--fill"]
+if fill:
+    arguments = arguments[1:]
+source_dir, *out_dirs = arguments
 sources = by_stem(source_dir)
-thumbnails = {out: by_stem(out) for out in out_dirs}
 scores = {out: [] for out in out_dirs}
-for stem, path in sorted(sources.items()):
-    if not any(stem in thumbnails[out] for out in out_dirs):
-        continue
-    full = flatten(Image.open(path))
+thumbnails = {}  # source stem -> [(out_dir, path)]
+for out in out_dirs:
+    for stem, path in by_stem(out).items():
+        if stem.split("--")[0] in sources:
+            thumbnails.setdefault(stem.split("--")[0], []).append((out, path))
+for stem in sorted(thumbnails):
+    full = flatten(Image.open(sources[stem]))
     cache = {}
-    for out in out_dirs:
-        if stem not in thumbnails[out]:
-            continue
-        thumb = Image.open(thumbnails[out][stem]).convert("RGB")
+    for out, path in thumbnails[stem]:
+        thumb = Image.open(path).convert("RGB")
         if thumb.size not in cache:
-            cache[thumb.size] = luma(full.resize(thumb.size, Image.Resampling.LANCZOS, reducing_gap=None))
+            cache[thumb.size] = luma(reference(full, thumb.size, fill))
         scores[out].append(ssim(cache[thumb.size], luma(thumb)))
 print(json.dumps({out: (sum(values) / len(values) if values else None, len(values)) for out, values in scores.items()}))
