@@ -16,7 +16,8 @@
 #               reported apart, then together: thumbd, vips and a floor: a bare TurboJPEG decode of
 #               every scan, whole, at the scale thumbd decodes at, in C. thumbd goes below it where it
 #               skips work without changing a pixel (issue 19): the AC scans a 1/8 decode never reads
-#               (small, progressive), and what a fill crop cuts (fill).
+#               (small, progressive), and what a fill crop cuts (fill). Each tool goes over the files
+#               4 times in one process, so that its start weighs little (kind_repeat).
 # Output formats (--outputs, default all), from the JPEG inputs: jpeg (the runs above), webp (quality
 # 85) and avif (quality 50), thumbd and vips each encoding, and a table of the three side by side.
 # --outputs without jpeg skips the input-kind tables; webp and avif need jpeg in --kinds.
@@ -95,6 +96,11 @@ kind_dir() {
 }
 kind_size() { case "$1" in small-*) echo 150x150 ;; fill-*) echo 400x400 ;; *) echo "$size" ;; esac; }
 kind_mode() { case "$1" in fill-*) echo fill ;; *) echo fit ;; esac; }
+# How many times each tool goes over the small and fill files in one process: their thumbnails cost
+# 10 to 80 ms, so a process start (about 20 ms of CPU for thumbctl, which maps some 50 shared
+# libraries and runs libde265's table set-up; 1 ms for the floor) would weigh on the ratios over
+# 13 files. Over each file 4 times it weighs 4 times less; the report says so.
+kind_repeat() { case "$1" in small-* | fill-*) echo 4 ;; *) echo 1 ;; esac; }
 
 # Quality, file extension and libvips save options of each output format. libvips is asked to strip
 # metadata from WebP and AVIF (thumbd writes none); its 8.14 WebP writer ignores that
@@ -341,7 +347,9 @@ declare -A settings=(
 run() {
     local tool="$1" kind="$2" format="$3" out="$4"
     rm -rf "$out" && mkdir -p "$out"
-    local files=("$(kind_dir "$kind")"/*)
+    local files=("$(kind_dir "$kind")"/*) repeated=() round
+    for round in $(seq "$(kind_repeat "$kind")"); do repeated+=("${files[@]}"); done
+    files=("${repeated[@]}")
     local stats="$bench/time.txt"
     local box mode width height
     box=$(kind_size "$kind")
@@ -393,8 +401,8 @@ for section in "${sections[@]}"; do
     [ -n "$before" ] && tools+=(before)
     files=("$(kind_dir "$kind")"/*)
     [ -e "${files[0]}" ] || { echo "no files in $(kind_dir "$kind")" >&2; exit 1; }
-    count=${#files[@]}
-    section_count[$kind]=$count
+    count=$((${#files[@]} * $(kind_repeat "$kind")))  # thumbnails made per run
+    section_count[$kind]=${#files[@]}
     declare -A cpu=() peak=() failed=()
     for tool in "${tools[@]}"; do cpu[$tool]=""; peak[$tool]=0; done
     for round in $(seq "$rounds"); do
@@ -442,7 +450,9 @@ for section in "${sections[@]}"; do
             small-baseline | fill-baseline) origin=" (the corpus's baseline JPEGs)" ;;
             *) origin="" ;;
         esac
-        echo "== $kind -> $format: $count files$origin, $(kind_size "$kind") $(kind_mode "$kind"), quality ${quality[$format]}, median of $rounds rounds"
+        repeat=$(kind_repeat "$kind")
+        [ "$repeat" -gt 1 ] && origin+=", each $repeat times in one process"
+        echo "== $kind -> $format: ${#files[@]} files$origin, $(kind_size "$kind") $(kind_mode "$kind"), quality ${quality[$format]}, median of $rounds rounds"
         case "$kind" in
             webp) echo "   floor: libwebp scaled decode to thumbd's decode size (twice the thumbnail), RGBA; no resize, no encode" ;;
             heic) echo "   floor: libheif full decode to RGBA (no embedded thumbnails); no resize, no encode" ;;

@@ -61,10 +61,13 @@ struct Resize: ParsableCommand {
                 try Data(thumbnail.bytes).write(to: URL(fileURLWithPath: destination))
                 if verbose {
                     let t = result.timings
+                    let source = result.source
+                    let decoded = source.decodedRegion == PixelRect(width: source.decodedWidth, height: source.decodedHeight)
+                        ? "" : ", only \(source.decodedRegion) of it"
                     print(
                         "\(input): \(result.source.width)x\(result.source.height) \(result.source.format.rawValue) -> "
                             + "\(thumbnail.width)x\(thumbnail.height) \(thumbnail.bytes.count) bytes; decode \(ms(t.decode)) ms "
-                            + "(at \(result.source.decodedWidth)x\(result.source.decodedHeight)), resize \(ms(t.resize)) ms, "
+                            + "(at \(source.decodedWidth)x\(source.decodedHeight)\(decoded)), resize \(ms(t.resize)) ms, "
                             + "encode \(ms(t.encode)) ms; thumbhash \(result.placeholder.thumbHashBase64), "
                             + "average color \(result.placeholder.averageColor)")
                 }
