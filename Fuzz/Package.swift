@@ -18,6 +18,8 @@ let package = Package(
         .executableTarget(name: "FuzzWebPDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
         .executableTarget(name: "FuzzHEIFDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
         .executableTarget(name: "FuzzGIFDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
+        // Issue 19: the progressive-JPEG scan walk, and the 1/8 and fill-crop decodes it feeds.
+        .executableTarget(name: "FuzzJPEGScans", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,9 @@
 """Makes the progressive-JPEG fixtures of the 1/8 scan filter (issue 19) with independent encoders,
 and each one's decode at 1/8 by djpeg as the reference.
 
-  scan_fixtures.py OUTDIR     writes the files and OUTDIR/manifest.json
+  scan_fixtures.py OUTDIR [--small]     writes the files and OUTDIR/manifest.json
+
+--small makes every file 96 x 64 instead (the fuzz target's seeds: scripts/fuzz.sh).
 
 The manifest is imaging_fixtures.py's: each entry {"name", "file", "reference", "width", "height",
 "channels"}, the reference raw 8-bit RGBA (channels 4) or gray (channels 1), row-major, at the 1/8
@@ -54,7 +56,7 @@ try:
 except ImportError:
     sys.exit("scan_fixtures.py: mozjpeg_lossless_optimization is missing (pip package mozjpeg-lossless-optimization)")
 
-WIDTH, HEIGHT = 1203, 803
+WIDTH, HEIGHT = (96, 64) if "--small" in sys.argv[2:] else (1203, 803)
 
 
 def picture(width, height, seed=1):

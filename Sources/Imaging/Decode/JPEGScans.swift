@@ -18,8 +18,8 @@
 /// caller decodes the file as it is, where libjpeg reports what is wrong). That is: no SOI, a frame
 /// other than SOF2 (progressive, Huffman), a second frame, a segment running past the data, bytes
 /// other than fill `FF`s between segments, `RSTn` or `SOI` outside a scan, DNL, a scan header that
-/// breaks G.1.1.1.1 (an AC scan of more than one component, a DC scan with `Se` > 0) or names a
-/// component not in the frame, more than `maxScans` scans, and data that ends before EOI.
+/// breaks G.1.1.1.1 (an AC scan of more than one component or before its component's DC, a DC scan
+/// with `Se` > 0) or names a component not in the frame, more than `maxScans` scans, and data that ends before EOI.
 struct JPEGScans {
     struct Scan: Equatable {
         /// From the SOS marker's `FF` to the end of the scan's entropy-coded data.
@@ -49,6 +49,7 @@ struct JPEGScans {
         guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return nil }
         var position = 2
         var sawFrame = false
+        var sentDC = Set<Int>()  // components whose DC first scan came
         while true {
             // A marker, after any fill bytes (B.1.1.2).
             guard position < bytes.count, bytes[position] == 0xFF else { return nil }
@@ -84,6 +85,9 @@ struct JPEGScans {
                 return nil  // any other frame: sequential, arithmetic, lossless or hierarchical
             case 0xDA:
                 guard sawFrame, scans.count < maxScans, let scan = Self.scan(segment, ids: componentIDs) else { return nil }
+                // G.1.1.1.1: a component's DC must come before its AC (so a walk leaves a DC scan).
+                if scan.start == 0 { sentDC.formUnion(scan.components) }
+                guard scan.start == 0 || sentDC.isSuperset(of: scan.components) else { return nil }
                 guard let dataEnd = Self.entropyCodedEnd(bytes, from: position) else { return nil }
                 scans.append(Scan(
                     range: markerStart..<dataEnd, components: scan.components, spectralStart: scan.start,
