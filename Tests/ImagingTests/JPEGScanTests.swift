@@ -86,6 +86,14 @@ struct JPEGScanTests {
         var unknown = bytes
         unknown[ac.range.lowerBound + 5] = 0x7F
         unknown.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500) == nil) }
+        // An AC scan before its component's DC scan breaks G.1.1.1.1 (leaving out AC scans would
+        // leave no scan at all); the same two scans the other way round are accepted.
+        let dc = scans[0]
+        let header = Array(bytes[..<dc.range.lowerBound])
+        let acFirst = header + Array(bytes[ac.range]) + Array(bytes[dc.range]) + [0xFF, 0xD9]
+        acFirst.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500) == nil) }
+        let dcFirst = header + Array(bytes[dc.range]) + Array(bytes[ac.range]) + [0xFF, 0xD9]
+        dcFirst.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500)?.scans.count == 2) }
         scans.removeAll()
     }
 }
