@@ -503,13 +503,13 @@ done
 # SSIM weighted by file count.
 for run_kind in small fill; do
     has "$run_kind" "${kinds[@]}" && has jpeg "${outputs[@]}" || continue
-    progressive=${section_count[$run_kind-progressive]}
-    baseline=${section_count[$run_kind-baseline]}
-    total=$((progressive + baseline))
+    progressive_files=${section_count[$run_kind-progressive]}
+    baseline_files=${section_count[$run_kind-baseline]}
+    total=$((progressive_files + baseline_files))
     # weighted A B: the mean of A (over the progressive files) and B (the baseline ones), per file.
-    weighted() { awk -v a="$1" -v b="$2" -v p="$progressive" -v q="$baseline" 'BEGIN { printf "%.6f", (a * p + b * q) / (p + q) }'; }
+    weighted() { awk -v a="$1" -v b="$2" -v p="$progressive_files" -v q="$baseline_files" 'BEGIN { printf "%.6f", (a * p + b * q) / (p + q) }'; }
     {
-        echo "== $run_kind, the whole scans corpus: $total files, $progressive progressive ($((100 * progressive / total))%), $baseline baseline"
+        echo "== $run_kind, the whole scans corpus: $total files, $progressive_files progressive ($((100 * progressive_files / total))%), $baseline_files baseline"
         printf '%-8s %14s %14s %15s %10s\n' tool "cpu s/image" "ratio to vips" "ratio to floor" "mean SSIM"
         vips_all=$(weighted "${section_cpu[$run_kind-progressive:vips]}" "${section_cpu[$run_kind-baseline:vips]}")
         floor_all=$(weighted "${section_cpu[$run_kind-progressive:floor]}" "${section_cpu[$run_kind-baseline:floor]}")

@@ -206,10 +206,10 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     cinfo.scale_num = 1;
     cinfo.scale_denom = (unsigned int)request->scale_denominator;
     // Block smoothing estimates the coefficients of a progressive image that were not sent (libjpeg
-    // 6b's jdcoefct.c; libjpeg-turbo 2.1 also adjusts DC from neighbouring blocks). A complete file
-    // has none, so it changes nothing there; a file whose unread AC scans were left out (JPEGScans)
-    // must decode exactly as if they were there, so it is always off.
-    cinfo.do_block_smoothing = FALSE;
+    // 6b's jdcoefct.c; libjpeg-turbo 2.1 also adjusts DC from neighbouring blocks). A file whose unread
+    // AC scans were left out (JPEGScans) must decode exactly as the whole file does, which, complete,
+    // never needs smoothing: so it is off there, and libjpeg's default everywhere else.
+    if (request->scans_left_out) cinfo.do_block_smoothing = FALSE;
     int channels = 4;
     switch (request->output) {
     case CJPEG_OUT_GRAY: cinfo.out_color_space = JCS_GRAYSCALE; channels = 1; break;

@@ -90,10 +90,30 @@ struct JPEGScanTests {
         // leave no scan at all); the same two scans the other way round are accepted.
         let dc = scans[0]
         let header = Array(bytes[..<dc.range.lowerBound])
-        let acFirst = header + Array(bytes[ac.range]) + Array(bytes[dc.range]) + [0xFF, 0xD9]
+        let between = Array(bytes[dc.range.upperBound..<ac.range.lowerBound])  // the AC scan's DHT
+        let acFirst = header + between + Array(bytes[ac.range]) + Array(bytes[dc.range]) + [0xFF, 0xD9]
         acFirst.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500) == nil) }
-        let dcFirst = header + Array(bytes[dc.range]) + Array(bytes[ac.range]) + [0xFF, 0xD9]
+        let dcFirst = header + Array(bytes[dc.range]) + between + Array(bytes[ac.range]) + [0xFF, 0xD9]
+        #expect(between.count > 2 && between[1] == 0xC4)
         dcFirst.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500)?.scans.count == 2) }
+        // Two scans of ten never send most coefficients in full: walked, but not complete, so the
+        // decode reads the file as it is (block smoothing then estimates what is missing).
+        dcFirst.withUnsafeBufferPointer { data in
+            #expect(JPEGScans(data, maxScans: 500)?.isComplete == false)
+            #expect(JPEGDecoder.neededScans(data, markers: JPEGMarkers(data), denominator: 8) == nil)
+        }
+        bytes.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500)?.isComplete == true) }
+        // What libjpeg refuses in a scan header: Al above 13; a refinement whose Al is not Ah - 1.
+        let approximation = ac.range.lowerBound + 9  // FF DA, length, Ns = 1, (Cs, Td/Ta), Ss, Se, Ah/Al
+        for (value, accepted) in [(UInt8(0x0E), false), (0x31, false), (0x21, true), (0x02, true)] {
+            var header = bytes
+            header[approximation] = value
+            header.withUnsafeBufferPointer { #expect((JPEGScans($0, maxScans: 500) != nil) == accepted, "Ah/Al \(value)") }
+        }
+        // A scan naming an AC Huffman table no DHT defined.
+        var undefined = bytes
+        undefined[ac.range.lowerBound + 6] = (undefined[ac.range.lowerBound + 6] & 0xF0) | 3
+        undefined.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500) == nil) }
         scans.removeAll()
     }
 }

@@ -75,7 +75,7 @@ thumbd_derive_corpus() {
 # (the ICC profile) are copied. A few seconds.
 thumbd_derive_scans_corpus() {
     local bench="$1"
-    [ -n "$(ls "$bench/scans/progressive" 2>/dev/null)" ] && return 0
+    [ -e "$bench/scans/.complete" ] && return 0  # written last: an interrupted run starts again
     echo "==> progressive re-encodes (jpegtran, mozjpeg) into $bench/scans"
     rm -rf "$bench/scans"
     mkdir -p "$bench/scans/baseline" "$bench/scans/progressive"
@@ -95,4 +95,5 @@ for name in sorted(os.listdir(os.path.join(bench, "jpeg"))):
     optimized = mozjpeg.optimize(data, copy=mozjpeg.COPY_MARKERS.ALL)
     open(os.path.join(bench, "scans", "progressive", stem + "--mozjpeg.jpg"), "wb").write(optimized)
 PY
+    touch "$bench/scans/.complete"
 }

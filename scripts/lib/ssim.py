@@ -66,7 +66,7 @@ def reference(full, size, fill):
     if not fill:
         return full.resize(size, Image.Resampling.LANCZOS, reducing_gap=None)
     width, height = size
-    scale = max(width / full.width, height / full.height)
+    scale = min(max(width / full.width, height / full.height), 1)  # never enlarged, as thumbd
     cover = (max(1, round(full.width * scale)), max(1, round(full.height * scale)))
     left, top = (cover[0] - width) // 2, (cover[1] - height) // 2
     return full.resize(cover, Image.Resampling.LANCZOS, reducing_gap=None).crop((left, top, left + width, top + height))

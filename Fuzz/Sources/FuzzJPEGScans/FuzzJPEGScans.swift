@@ -25,7 +25,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
     }
     let thumbnailer = Thumbnailer(limits: ImagingLimits(maxInputBytes: 1 << 20, maxPixels: 4_000_000, maxOutputSide: 512))
-    for specs in [[ThumbnailSpec(width: 8, height: 8, format: .png)], [ThumbnailSpec(width: 12, height: 30, mode: .fill, format: .png)]] {
+    // On the 96 x 64 seeds: 4 x 4 decodes at 1/8 (the scans left out), 6 x 6 fill at 1/4 in part.
+    for specs in [[ThumbnailSpec(width: 4, height: 4, format: .png)], [ThumbnailSpec(width: 6, height: 6, mode: .fill, format: .png)]] {
         if let plan = try? thumbnailer.plan(header: ImageDecoder.probe(bytes, as: .jpeg), specs: specs) {
             _ = try? thumbnailer.makeThumbnails(from: bytes, plan: plan)
         }

@@ -48,6 +48,9 @@ typedef struct {
     unsigned int skip_rows;
     unsigned int rows;
     size_t pixels_capacity;     ///< bytes at `pixels`
+    /// Nonzero when the caller left scans out of `data` (AC scans a 1/8 decode never reads): block
+    /// smoothing is then turned off, or it would estimate the left-out coefficients.
+    int scans_left_out;
 } cjpeg_request;
 
 typedef struct {

@@ -7,6 +7,8 @@ import CJPEGDecode
 /// final EOI marker, with stray bytes between segments, or with a harmless warning (an odd SOS header,
 /// a phone's video appended after EOI) decodes like any other; a file whose data ends before its last
 /// row (or a progressive one before its last scan) is `truncated`, never a grey-bottomed thumbnail.
+/// When only a part is decoded (`fill` crops), "last row" is the part's: a sequential file cut or
+/// damaged below it still gives the crops, every pixel of which came from the file.
 ///
 /// A progressive JPEG decoded at 1/8 is decoded from its DC scans and only the AC scans of components
 /// that still need them (`neededScans`): the same pixels, from a fraction of the Huffman decoding.
@@ -51,7 +53,8 @@ enum JPEGDecoder {
                     output: isGray ? CJPEG_OUT_GRAY : (isCMYK ? CJPEG_OUT_CMYK : CJPEG_OUT_RGBA),
                     pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans,
                     crop_x: UInt32(part.x), crop_width: part == whole ? 0 : UInt32(part.width),
-                    skip_rows: UInt32(part.y), rows: part == whole ? 0 : UInt32(part.height), pixels_capacity: out.count)
+                    skip_rows: UInt32(part.y), rows: part == whole ? 0 : UInt32(part.height), pixels_capacity: out.count,
+                    scans_left_out: needed == nil ? 0 : 1)
                 cjpeg_decode(&request, &result)
             }
         }
@@ -93,17 +96,18 @@ enum JPEGDecoder {
 
     /// A progressive JPEG without the AC scans a decode at 1/`denominator` never reads, or `nil` when
     /// there are none to leave out (a sequential file, a scale above 1/8, only subsampled components,
-    /// or a layout `JPEGScans` does not accept).
+    /// a file that never sends some coefficients in full, or a layout `JPEGScans` does not accept).
     ///
     /// Which components those are is libjpeg's choice, asked of it (`cjpeg_scaled_block_sizes`): a
     /// component whose inverse DCT is 1 x 1 reads only its DC coefficients. At 1/8 that is every
     /// component at the frame's full sampling, and also 4:2:2 chroma in libjpeg-turbo 2.1 (its one
     /// IDCT size serves both directions); 4:2:0 chroma gets a 2 x 2 IDCT that reads AC coefficients,
-    /// so its AC scans stay. The decode of what is left gives the same pixels, byte for byte, with
-    /// block smoothing off (which `cjpeg_decode` always turns off).
+    /// so its AC scans stay. The decode of what is left, with block smoothing off (`scans_left_out`),
+    /// gives the same pixels, byte for byte, as the whole file's decode: smoothing only estimates
+    /// coefficients a file never sent in full, and a complete file (`JPEGScans.isComplete`) has none.
     static func neededScans(_ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, denominator: Int) -> [UInt8]? {
         guard denominator == 8, markers.frameType == 2,
-            let scans = JPEGScans(data, maxScans: Int(maxScans)), scans.scans.contains(where: \.isAC)
+            let scans = JPEGScans(data, maxScans: Int(maxScans)), scans.isComplete, scans.scans.contains(where: \.isAC)
         else { return nil }
         var sizes = [Int32](repeating: 0, count: 4)
         let count = Int(cjpeg_scaled_block_sizes(data.baseAddress, data.count, Int32(denominator), &sizes, Int32(sizes.count)))

@@ -19,7 +19,11 @@
 /// other than SOF2 (progressive, Huffman), a second frame, a segment running past the data, bytes
 /// other than fill `FF`s between segments, `RSTn` or `SOI` outside a scan, DNL, a scan header that
 /// breaks G.1.1.1.1 (an AC scan of more than one component or before its component's DC, a DC scan
-/// with `Se` > 0) or names a component not in the frame, more than `maxScans` scans, and data that ends before EOI.
+/// with `Se` > 0, `Al` > 13, a refinement whose `Al` is not `Ah - 1`: what libjpeg's jdphuff.c
+/// refuses), names a component not in the frame or a Huffman table no DHT defined before it, more
+/// than `maxScans` scans, and data that ends before EOI. So a scan left out could not have made the
+/// whole file fail for its header; damage inside its entropy-coded data is not looked for (a file
+/// whose left-out scans are damaged decodes at 1/8, and is `corrupt` at other scales).
 struct JPEGScans {
     struct Scan: Equatable {
         /// From the SOS marker's `FF` to the end of the scan's entropy-coded data.
@@ -42,6 +46,10 @@ struct JPEGScans {
     private(set) var scans: [Scan] = []
     /// Just past the EOI marker: what follows (a phone's appended video, padding) is not the image's.
     private(set) var end = 0
+    /// Whether every coefficient of every component is sent to full precision (by a scan with
+    /// `Al` = 0). Only then is libjpeg's block smoothing idle, so that a decode without it (which
+    /// leaving out scans needs) gives the pixels a decode of the whole file gives.
+    private(set) var isComplete = false
 
     /// - Parameter maxScans: more scans than this gives `nil`, so that the decode that follows
     ///   refuses the file as usual.
@@ -50,6 +58,8 @@ struct JPEGScans {
         var position = 2
         var sawFrame = false
         var sentDC = Set<Int>()  // components whose DC first scan came
+        var tables = Set<UInt8>()  // Huffman tables defined so far: class << 4 | id
+        var finished: [UInt64] = []  // per component, the coefficients sent to full precision
         while true {
             // A marker, after any fill bytes (B.1.1.2).
             guard position < bytes.count, bytes[position] == 0xFF else { return nil }
@@ -62,6 +72,7 @@ struct JPEGScans {
             case 0xD9:  // EOI
                 guard !scans.isEmpty else { return nil }
                 end = position
+                isComplete = finished.allSatisfy { $0 == .max }
                 return
             case 0x00, 0x01, 0xD0...0xD8, 0xDC:  // a stuffed byte, TEM, RSTn or SOI out of place; DNL
                 return nil
@@ -80,7 +91,11 @@ struct JPEGScans {
                 guard (1...4).contains(count), segment.count == 6 + 3 * count else { return nil }
                 componentIDs = (0..<count).map { segment[6 + 3 * $0] }
                 guard Set(componentIDs).count == count else { return nil }
+                finished = Array(repeating: 0, count: count)
                 sawFrame = true
+            case 0xC4:  // DHT: (Tc/Th, 16 counts, the symbols) repeated (B.2.4.2)
+                guard let defined = Self.huffmanTables(segment) else { return nil }
+                tables.formUnion(defined)
             case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
                 return nil  // any other frame: sequential, arithmetic, lossless or hierarchical
             case 0xDA:
@@ -88,6 +103,13 @@ struct JPEGScans {
                 // G.1.1.1.1: a component's DC must come before its AC (so a walk leaves a DC scan).
                 if scan.start == 0 { sentDC.formUnion(scan.components) }
                 guard scan.start == 0 || sentDC.isSuperset(of: scan.components) else { return nil }
+                // The tables the scan decodes with: DC for a first DC scan, AC for any AC scan.
+                let needed = scan.start > 0 ? scan.tables.map { 0x10 | $0.ac } : scan.high == 0 ? scan.tables.map(\.dc) : []
+                guard tables.isSuperset(of: needed) else { return nil }
+                if scan.low == 0 {
+                    let band = (scan.end == 63 ? UInt64.max : (UInt64(1) << (scan.end + 1)) - 1) & ~((UInt64(1) << scan.start) - 1)
+                    for component in scan.components { finished[component] |= band }
+                }
                 guard let dataEnd = Self.entropyCodedEnd(bytes, from: position) else { return nil }
                 scans.append(Scan(
                     range: markerStart..<dataEnd, components: scan.components, spectralStart: scan.start,
@@ -99,15 +121,18 @@ struct JPEGScans {
         }
     }
 
-    /// A scan header (B.2.3): Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al; checked against G.1.1.1.1.
+    /// A scan header (B.2.3): Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al; checked against G.1.1.1.1 and
+    /// what libjpeg-turbo's `start_pass_phuff_decoder` refuses.
     private static func scan(
         _ segment: UnsafeBufferPointer<UInt8>, ids: [UInt8]
-    ) -> (components: [Int], start: Int, end: Int, high: Int, low: Int)? {
+    ) -> (components: [Int], tables: [(dc: UInt8, ac: UInt8)], start: Int, end: Int, high: Int, low: Int)? {
         guard let count = segment.first.map(Int.init), (1...4).contains(count), segment.count == 4 + 2 * count else { return nil }
         var components: [Int] = []
+        var tables: [(dc: UInt8, ac: UInt8)] = []
         for index in 0..<count {
             guard let component = ids.firstIndex(of: segment[1 + 2 * index]), !components.contains(component) else { return nil }
             components.append(component)
+            tables.append((segment[2 + 2 * index] >> 4, segment[2 + 2 * index] & 0x0F))
         }
         let start = Int(segment[1 + 2 * count])
         let end = Int(segment[2 + 2 * count])
@@ -118,7 +143,23 @@ struct JPEGScans {
         } else {
             guard count == 1, start <= end, end <= 63 else { return nil }
         }
-        return (components, start, end, high, low)
+        guard low <= 13, high == 0 || low == high - 1 else { return nil }
+        return (components, tables, start, end, high, low)
+    }
+
+    /// The tables a DHT segment defines (class << 4 | id), or `nil` when it is malformed.
+    private static func huffmanTables(_ segment: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var defined: [UInt8] = []
+        var position = 0
+        while position < segment.count {
+            let table = segment[position]
+            guard table >> 4 <= 1, table & 0x0F <= 3, position + 17 <= segment.count else { return nil }
+            let symbols = segment[(position + 1)...(position + 16)].reduce(0) { $0 + Int($1) }
+            guard symbols <= 256, position + 17 + symbols <= segment.count else { return nil }
+            defined.append(table)
+            position += 17 + symbols
+        }
+        return defined
     }
 
     /// Where a scan's entropy-coded data ends: the first `FF` not followed by `00` (a stuffed data
