@@ -110,6 +110,23 @@ struct JPEGScanTests {
             header[approximation] = value
             header.withUnsafeBufferPointer { #expect((JPEGScans($0, maxScans: 500) != nil) == accepted, "Ah/Al \(value)") }
         }
+        // A band sent in full, then again by a later first scan at Al = 1: libjpeg keeps the last
+        // scan's precision (and smooths), so the file is not complete.
+        let chroma = try #require(scans.first { $0.isAC && $0.components == [1] })
+        let resent = Array(bytes[..<(bytes.count - 2)]) + Array(bytes[chroma.range]) + [0xFF, 0xD9]
+        resent.withUnsafeBufferPointer { data in
+            #expect(JPEGScans(data, maxScans: 500)?.isComplete == false)
+            #expect(JPEGDecoder.neededScans(data, markers: JPEGMarkers(data), denominator: 8) == nil)
+        }
+        // A Huffman table with more codes of one length than fit in it (two of one bit), the same
+        // number of symbols in all: libjpeg refuses it when a scan uses it, so the walk refuses it.
+        let dht = try #require((2..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC4 })
+        let counts = dht + 5  // FF C4, length, Tc/Th, then the 16 counts
+        let donor = try #require((1..<16).first { bytes[counts + $0] >= 2 })
+        var overfull = bytes
+        overfull[counts] += 2
+        overfull[counts + donor] -= 2
+        overfull.withUnsafeBufferPointer { #expect(JPEGScans($0, maxScans: 500) == nil) }
         // A scan naming an AC Huffman table no DHT defined.
         var undefined = bytes
         undefined[ac.range.lowerBound + 6] = (undefined[ac.range.lowerBound + 6] & 0xF0) | 3

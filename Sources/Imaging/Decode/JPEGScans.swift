@@ -21,9 +21,10 @@
 /// breaks G.1.1.1.1 (an AC scan of more than one component or before its component's DC, a DC scan
 /// with `Se` > 0, `Al` > 13, a refinement whose `Al` is not `Ah - 1`: what libjpeg's jdphuff.c
 /// refuses), names a component not in the frame or a Huffman table no DHT defined before it, more
-/// than `maxScans` scans, and data that ends before EOI. So a scan left out could not have made the
-/// whole file fail for its header; damage inside its entropy-coded data is not looked for (a file
-/// whose left-out scans are damaged decodes at 1/8, and is `corrupt` at other scales).
+/// than `maxScans` scans, data that ends before EOI, and a Huffman table libjpeg would refuse. So a
+/// scan left out could not have made the whole file fail for its header or its tables; damage
+/// inside its entropy-coded data is not looked for (a file whose left-out scans are damaged decodes
+/// at 1/8, and is `corrupt` at other scales).
 struct JPEGScans {
     struct Scan: Equatable {
         /// From the SOS marker's `FF` to the end of the scan's entropy-coded data.
@@ -46,8 +47,8 @@ struct JPEGScans {
     private(set) var scans: [Scan] = []
     /// Just past the EOI marker: what follows (a phone's appended video, padding) is not the image's.
     private(set) var end = 0
-    /// Whether every coefficient of every component is sent to full precision (by a scan with
-    /// `Al` = 0). Only then is libjpeg's block smoothing idle, so that a decode without it (which
+    /// Whether every coefficient of every component ends at full precision (the last scan that sent
+    /// it had `Al` = 0). Only then is libjpeg's block smoothing idle, so that a decode without it (which
     /// leaving out scans needs) gives the pixels a decode of the whole file gives.
     private(set) var isComplete = false
 
@@ -59,7 +60,7 @@ struct JPEGScans {
         var sawFrame = false
         var sentDC = Set<Int>()  // components whose DC first scan came
         var tables = Set<UInt8>()  // Huffman tables defined so far: class << 4 | id
-        var finished: [UInt64] = []  // per component, the coefficients sent to full precision
+        var finished: [UInt64] = []  // per component, the coefficients whose last scan sent them in full
         while true {
             // A marker, after any fill bytes (B.1.1.2).
             guard position < bytes.count, bytes[position] == 0xFF else { return nil }
@@ -106,9 +107,12 @@ struct JPEGScans {
                 // The tables the scan decodes with: DC for a first DC scan, AC for any AC scan.
                 let needed = scan.start > 0 ? scan.tables.map { 0x10 | $0.ac } : scan.high == 0 ? scan.tables.map(\.dc) : []
                 guard tables.isSuperset(of: needed) else { return nil }
-                if scan.low == 0 {
-                    let band = (scan.end == 63 ? UInt64.max : (UInt64(1) << (scan.end + 1)) - 1) & ~((UInt64(1) << scan.start) - 1)
-                    for component in scan.components { finished[component] |= band }
+                // Each coefficient's precision is the last scan's that sent it, as libjpeg's coef_bits
+                // (jdphuff.c sets it to that scan's Al): a later first scan of a band at Al > 0
+                // makes it incomplete again.
+                let band = (scan.end == 63 ? UInt64.max : (UInt64(1) << (scan.end + 1)) - 1) & ~((UInt64(1) << scan.start) - 1)
+                for component in scan.components {
+                    finished[component] = scan.low == 0 ? finished[component] | band : finished[component] & ~band
                 }
                 guard let dataEnd = Self.entropyCodedEnd(bytes, from: position) else { return nil }
                 scans.append(Scan(
@@ -147,15 +151,30 @@ struct JPEGScans {
         return (components, tables, start, end, high, low)
     }
 
-    /// The tables a DHT segment defines (class << 4 | id), or `nil` when it is malformed.
+    /// The tables a DHT segment defines (class << 4 | id), or `nil` when it is malformed or a table
+    /// is one libjpeg refuses when a scan uses it (jdhuff.c's `jpeg_make_d_derived_tbl`: more codes
+    /// of a length than fit in it, a DC symbol above 15), so that a table only left-out scans use
+    /// cannot make the whole file fail where the filtered one succeeds.
     private static func huffmanTables(_ segment: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var defined: [UInt8] = []
         var position = 0
         while position < segment.count {
             let table = segment[position]
             guard table >> 4 <= 1, table & 0x0F <= 3, position + 17 <= segment.count else { return nil }
-            let symbols = segment[(position + 1)...(position + 16)].reduce(0) { $0 + Int($1) }
+            let counts = segment[(position + 1)...(position + 16)].map(Int.init)
+            let symbols = counts.reduce(0, +)
             guard symbols <= 256, position + 17 + symbols <= segment.count else { return nil }
+            // Canonical codes (C.2): after the codes of length l, the next code must still fit in l bits.
+            var code = 0
+            let longest = counts.lastIndex { $0 > 0 } ?? -1
+            for length in 0...max(longest, 0) where longest >= 0 {
+                code += counts[length]
+                guard code < 1 << (length + 1) else { return nil }
+                code <<= 1
+            }
+            if table >> 4 == 0 {
+                guard segment[(position + 17)..<(position + 17 + symbols)].allSatisfy({ $0 <= 15 }) else { return nil }
+            }
             defined.append(table)
             position += 17 + symbols
         }
