@@ -7,9 +7,8 @@ public struct DecodedImage: Sendable {
     /// unless a JPEG was decoded only where `fill` crops read it (`ImageDecoder.decode`'s `region`).
     public var region: PixelRect
     /// The whole decoded image's size (stored orientation), after any shrink-on-load.
-    public var decodedWidth: Int { decodedSize.width }
-    public var decodedHeight: Int { decodedSize.height }
-    private var decodedSize: (width: Int, height: Int)
+    public var decodedWidth: Int
+    public var decodedHeight: Int
     /// Width and height of the full image as stored in the file.
     public var sourceWidth: Int
     public var sourceHeight: Int
@@ -30,7 +29,7 @@ public struct DecodedImage: Sendable {
     ) {
         self.buffer = buffer
         self.region = region ?? PixelRect(width: buffer.width, height: buffer.height)
-        self.decodedSize = decodedSize ?? (buffer.width, buffer.height)
+        (decodedWidth, decodedHeight) = decodedSize ?? (buffer.width, buffer.height)
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.orientation = orientation

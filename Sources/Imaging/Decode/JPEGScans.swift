@@ -26,7 +26,7 @@
 /// inside its entropy-coded data is not looked for (a file whose left-out scans are damaged decodes
 /// at 1/8, and is `corrupt` at other scales).
 struct JPEGScans {
-    struct Scan: Equatable {
+    struct Scan {
         /// From the SOS marker's `FF` to the end of the scan's entropy-coded data.
         var range: Range<Int>
         /// Frame component indices (0-based, in SOF order) the scan codes.
