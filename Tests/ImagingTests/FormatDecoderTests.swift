@@ -75,14 +75,57 @@ struct FormatDecoderTests {
         let fixture = try Self.formats.named("heic-thumbnail")
         let thumbnailSize = try #require(fixture.thumbnail_width.flatMap { w in fixture.thumbnail_height.map { (w, $0) } })
         let bytes = try Self.formats.bytes(fixture)
-        let small = try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0, minimumSize: (thumbnailSize.0 / 2, thumbnailSize.1 / 2)) }
-        #expect((small.buffer.width, small.buffer.height) == thumbnailSize, "the thumbnail was used")
+        let small = try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0, minimumSize: thumbnailSize) }
+        #expect((small.buffer.width, small.buffer.height) == thumbnailSize, "the thumbnail was used, whole")
+        // Not enough: the image itself (319 x 199), box-shrunk on load by 6 to no less than the minimum.
         let large = try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0, minimumSize: (thumbnailSize.0 + 1, thumbnailSize.1 + 1)) }
-        #expect((large.buffer.width, large.buffer.height) == (fixture.width, fixture.height), "the image itself")
+        #expect((fixture.width, fixture.height, thumbnailSize.0, thumbnailSize.1) == (319, 199, 48, 28))
+        #expect((large.buffer.width, large.buffer.height) == (54, 34), "the image itself")
+        #expect(large.loadScale == (6, 6))
         // The thumbnail's pixels are the same picture: a small output from either is close.
         let fromThumbnail = try Thumbnailer().makeThumbnails(
             from: bytes, specs: [ThumbnailSpec(width: thumbnailSize.0 / 2, height: thumbnailSize.1 / 2, format: .png)])
         #expect(fromThumbnail.source.decodedWidth == thumbnailSize.0)
+    }
+
+    /// libheif decodes whole images; our decoder box-shrinks its planes as it interleaves them. That
+    /// must be the whole decode averaged block by block (computed here the slow way): to the level at
+    /// 8 bits, within one above (the whole decode is rounded to 8 bits before this mean, the shrink
+    /// after). Straight alpha is not averaged before it is premultiplied, so such an image comes whole.
+    @Test("HEIC and AVIF shrink on load by a box over libheif's planes, to no less than twice the output",
+          arguments: ["heic", "heic-pillow", "heic-10bit", "heic-irot", "avif", "avif-10bit", "avif-pillow", "heic-alpha", "avif-alpha"])
+    func heifShrinkOnLoad(name: String) throws {
+        let fixture = try Self.formats.named(name)
+        let bytes = try Self.formats.bytes(fixture)
+        let whole = try decodeFull(bytes).buffer
+        let minimum = (width: fixture.width / 3, height: fixture.height / 3)
+        let shrunk = try bytes.withUnsafeBufferPointer { try ImageDecoder.decode($0, minimumSize: minimum) }
+        let factor = fixture.alpha == true ? 1 : min(fixture.width / minimum.width, fixture.height / minimum.height)
+        #expect(factor == 1 || factor == 3, "\(name): the fixtures are 97 x 61 or 61 x 97")
+        let size = ((whole.width + factor - 1) / factor, (whole.height + factor - 1) / factor)
+        #expect((shrunk.buffer.width, shrunk.buffer.height) == size, "\(name)")
+        #expect(shrunk.buffer.width >= minimum.width && shrunk.buffer.height >= minimum.height)
+        #expect(shrunk.loadScale == (Double(factor), Double(factor)), "\(name)")
+        #expect(shrunk.buffer.hasAlpha == (fixture.alpha ?? false))
+        guard (shrunk.buffer.width, shrunk.buffer.height) == size else { return }
+        var worst = 0
+        for y in 0..<size.1 {
+            for x in 0..<size.0 {
+                for channel in 0..<4 {
+                    var sum = 0
+                    var count = 0
+                    for row in (y * factor)..<min(whole.height, (y + 1) * factor) {
+                        for column in (x * factor)..<min(whole.width, (x + 1) * factor) {
+                            sum += Int(whole.pixel(x: column, y: row)[channel])
+                            count += 1
+                        }
+                    }
+                    let mean = Int((Double(sum) / Double(count)).rounded())
+                    worst = max(worst, abs(Int(shrunk.buffer.pixel(x: x, y: y)[channel]) - mean))
+                }
+            }
+        }
+        #expect(worst <= (name.contains("10bit") ? 1 : 0), "\(name): largest difference \(worst)")
     }
 
     @Test("WebP shrinks on load with libwebp's scaling, to no less than twice the output")

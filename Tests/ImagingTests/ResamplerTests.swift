@@ -118,4 +118,55 @@ struct ResamplerTests {
             #expect((result.thumbnails[0].width, result.thumbnails[0].height) == expected, "\(name) \(spec)")
         }
     }
+
+    /// The planar box (HEIF shrink-on-load) against the definition, computed here the slow way:
+    /// each output sample is round(mean of its block * 255 / (2^depth - 1)), partial blocks at the
+    /// right and bottom averaging what they have, alpha 255 without an alpha plane.
+    @Test("the planar box interleaves and shrinks 8-, 10- and 12-bit planes to the rounded block means",
+          arguments: [1, 2, 3, 7])
+    func planarBox(factor: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let (width, height) = (23, 17)
+        for (depths, alpha) in [([8, 8, 8], false), ([10, 10, 10, 10], true), ([12, 12, 12, 8], true), ([1, 8, 16], false)] {
+            // Rows padded past the width, as libheif aligns them.
+            let planes: [[UInt16]] = depths.map { depth in
+                (0..<(height * (width + 5))).map { _ in UInt16.random(in: 0...UInt16((1 << depth) - 1), using: &generator) }
+            }
+            let storage: [UnsafeMutableRawBufferPointer] = zip(planes, depths).map { plane, depth in
+                let bytes = depth > 8 ? plane.withUnsafeBytes { Array($0) } : plane.map { UInt8($0) }
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+                copy.copyBytes(from: bytes)
+                return copy
+            }
+            defer { storage.forEach { $0.deallocate() } }
+            let buffer = zip(storage, depths).map { bytes, depth in
+                SamplePlane(base: UnsafeRawPointer(bytes.baseAddress!), bytesPerRow: (width + 5) * (depth > 8 ? 2 : 1), bitDepth: depth)
+            }
+            let out = BoxShrink.interleaving(buffer, width: width, height: height, factor: factor, hasAlpha: alpha, isPremultiplied: alpha)
+            let (outWidth, outHeight) = ((width + factor - 1) / factor, (height + factor - 1) / factor)
+            #expect((out.width, out.height, out.channels) == (outWidth, outHeight, 4))
+            var wrong = 0
+            for y in 0..<outHeight {
+                for x in 0..<outWidth {
+                    for channel in 0..<4 {
+                        var expected = 255
+                        if channel < depths.count {
+                            var sum = 0
+                            var count = 0
+                            for row in (y * factor)..<min(height, (y + 1) * factor) {
+                                for column in (x * factor)..<min(width, (x + 1) * factor) {
+                                    sum += Int(planes[channel][row * (width + 5) + column])
+                                    count += 1
+                                }
+                            }
+                            // One correctly rounded division of exact integers: a tie (n + 1/2) comes out exact.
+                            expected = Int((Double(sum * 255) / Double(count * ((1 << depths[channel]) - 1))).rounded())
+                        }
+                        if Int(out.pixel(x: x, y: y)[channel]) != expected { wrong += 1 }
+                    }
+                }
+            }
+            #expect(wrong == 0, "depths \(depths), factor \(factor)")
+        }
+    }
 }

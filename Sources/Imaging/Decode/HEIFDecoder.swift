@@ -136,54 +136,74 @@ enum HEIFDecoder {
                     let size = header.thumbnails.first { $0.id == id }!
                     // A thumbnail that does not decode is no reason to fail: the image itself may.
                     if let decoded = try? decodeHandle(
-                        thumbnail, expected: (size.width, size.height), exact: true, header: header, data: data)
+                        thumbnail, expected: (size.width, size.height), exact: true, header: header, minimumSize: minimumSize,
+                        data: data)
                     {
                         return decoded
                     }
                 }
             }
-            return try decodeHandle(container.primary, expected: (header.width, header.height), exact: false, header: header, data: data)
+            return try decodeHandle(
+                container.primary, expected: (header.width, header.height), exact: false, header: header, minimumSize: minimumSize,
+                data: data)
         }
     }
 
     /// Decodes one image of the file to 8-bit RGBA, which must come out `expected` in size (`exact`),
     /// or no more than 2 px larger in either side: libheif clamps a crop that runs past the edge, and
     /// does not crop a coded image a little larger than its header says; the scale then follows.
+    ///
+    /// Shrink-on-load: libheif has no reduced decode, but its image comes out as planes, and those
+    /// are box-shrunk by `shrinkFactor` into our RGBA in the one pass that interleaves them. That
+    /// spares libheif's full-size interleaving, a full-size RGBA copy and the pipeline's box over it
+    /// (libwebp's scaled decoding works the same way, on its YUV planes).
     private static func decodeHandle(
         _ handle: OpaquePointer, expected: (width: Int, height: Int), exact: Bool, header: HEIFHeader,
-        data: UnsafeBufferPointer<UInt8>
+        minimumSize: (width: Int, height: Int)?, data: UnsafeBufferPointer<UInt8>
     ) throws -> DecodedImage {
         guard let options = heif_decoding_options_alloc() else { throw ImagingError(.tooLarge, "not enough memory to decode the HEIF image") }
         defer { heif_decoding_options_free(options) }
-        options.pointee.convert_hdr_to_8bit = 1
         var image: OpaquePointer?
-        let decoded = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGBA, options)
+        // Planar RGB is what libheif 1.15 makes of every image (coded, grid or overlay) before any
+        // interleaving; deeper than 8 bits stays so, and is scaled to 8 bits after the box.
+        let decoded = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_444, options)
         guard decoded.code == heif_error_Ok, let image else { throw error(decoded, what: "image", data: data) }
         defer { heif_image_release(image) }
-        let width = Int(heif_image_get_width(image, heif_channel_interleaved))
-        let height = Int(heif_image_get_height(image, heif_channel_interleaved))
+        let width = Int(heif_image_get_width(image, heif_channel_R))
+        let height = Int(heif_image_get_height(image, heif_channel_R))
         guard exact ? (width, height) == expected : width > 0 && height > 0 && width <= expected.width + 2 && height <= expected.height + 2
         else {
             throw ImagingError(.corrupt, "the HEIF image decoded to \(width)x\(height), not the \(expected.width)x\(expected.height) its header gives")
         }
-        var stride: Int32 = 0
-        guard heif_image_get_bits_per_pixel_range(image, heif_channel_interleaved) == 8,
-            let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), Int(stride) >= width * 4
-        else { throw ImagingError(.corrupt, "the HEIF image decoded to no usable pixels") }
-        var pixels = [UInt8].uninitialized(count: width * height * 4)
-        pixels.withUnsafeMutableBufferPointer { out in
-            for row in 0..<height {
-                (out.baseAddress! + row * width * 4).update(from: plane + row * Int(stride), count: width * 4)
-            }
+        let channels = header.hasAlpha ? [heif_channel_R, heif_channel_G, heif_channel_B, heif_channel_Alpha] : [heif_channel_R, heif_channel_G, heif_channel_B]
+        let planes = try channels.map { channel in
+            // Every plane must cover the image: libheif does not check an alpha image's size against the colour's.
+            var stride: Int32 = 0
+            let bitDepth = Int(heif_image_get_bits_per_pixel_range(image, channel))
+            guard heif_image_has_channel(image, channel) != 0, (1...16).contains(bitDepth),
+                Int(heif_image_get_width(image, channel)) >= width, Int(heif_image_get_height(image, channel)) >= height,
+                let plane = heif_image_get_plane_readonly(image, channel, &stride),
+                Int(stride) >= width * (bitDepth > 8 ? 2 : 1)
+            else { throw ImagingError(.corrupt, "the HEIF image decoded to no usable pixels") }
+            return SamplePlane(base: UnsafeRawPointer(plane), bytesPerRow: Int(stride), bitDepth: bitDepth)
         }
-        // Premultiplied pixels go on as they are: the pipeline resamples premultiplied anyway.
+        // Premultiplied pixels go on as they are: the pipeline resamples premultiplied anyway. Straight
+        // alpha must be premultiplied before any averaging, which the pipeline does after the decode.
         let premultiplied = header.hasAlpha && heif_image_handle_is_premultiplied_alpha(handle) != 0
+        let factor = header.hasAlpha && !premultiplied ? 1 : shrinkFactor(width: width, height: height, minimum: minimumSize)
+        let buffer = BoxShrink.interleaving(
+            planes, width: width, height: height, factor: factor, hasAlpha: header.hasAlpha, isPremultiplied: premultiplied)
         return DecodedImage(
-            buffer: PixelBuffer(
-                width: width, height: height, channels: 4, pixels: pixels, hasAlpha: header.hasAlpha, isPremultiplied: premultiplied),
-            sourceWidth: header.width, sourceHeight: header.height, orientation: .up, iccProfile: header.iccProfile,
+            buffer: buffer, sourceWidth: header.width, sourceHeight: header.height, orientation: .up, iccProfile: header.iccProfile,
             format: header.format, shrinkOnLoad: 1,
-            scale: (Double(header.width) / Double(width), Double(header.height) / Double(height)))
+            scale: (Double(header.width) / Double(width) * Double(factor), Double(header.height) / Double(height) * Double(factor)))
+    }
+
+    /// The box factor a decoded `width` x `height` image is shrunk by on load: the largest that keeps
+    /// it at least `minimum` (twice the largest output) in both sides; 1 without a minimum.
+    static func shrinkFactor(width: Int, height: Int, minimum: (width: Int, height: Int)?) -> Int {
+        guard let minimum, minimum.width > 0, minimum.height > 0 else { return 1 }
+        return max(1, min(width / minimum.width, height / minimum.height))
     }
 
     /// The smallest embedded thumbnail at least `minimum` in both dimensions (the caller asks for

@@ -37,7 +37,7 @@ public struct ThumbnailPlan: Sendable {
     ///   4:4:4; subsampled chroma needs less);
     /// - for PNG, a 16-bit or interlaced image's full-size row buffer inside libpng;
     /// - for WebP, libwebp's rows (scaled decoding) or an animation's canvases;
-    /// - for HEIC and AVIF, libheif's full-size planes and its RGBA image.
+    /// - for HEIC and AVIF, libheif's full-size planes, before and after its conversion to RGB.
     public var estimatedMemoryBytes: Int {
         let width = header.width
         let height = header.height
@@ -70,11 +70,13 @@ public struct ThumbnailPlan: Sendable {
                 extra = 64 * width * 4 + (webp.isLossless ? width * height * 4 : 0) + (webp.hasAlpha ? 2 * width * height : 0)
             }
         case .heif(let heif):
-            // libheif decodes the whole image: its Y, Cb, Cr and alpha planes, 2 bytes a sample above 8
-            // bits (at most 4 planes of full size), then the interleaved RGBA image, which we copy. (An
-            // embedded thumbnail needs less, but the image is decoded when the thumbnail fails.)
-            decoded = width * height * 4
-            extra = width * height * (4 * (heif.bitDepth > 8 ? 2 : 1) + 4)
+            // libheif decodes the whole image: its Y, Cb, Cr and alpha planes, then the R, G, B and
+            // alpha planes made of them, 2 bytes a sample above 8 bits (at most 4 planes of full size
+            // each); our RGBA is those planes box-shrunk. (An embedded thumbnail needs less, but the
+            // image is decoded when the thumbnail fails.)
+            let factor = heif.hasAlpha ? 1 : HEIFDecoder.shrinkFactor(width: width, height: height, minimum: minimumDecodeSize)
+            decoded = (width + factor - 1) / factor * ((height + factor - 1) / factor) * 4
+            extra = 2 * width * height * 4 * (heif.bitDepth > 8 ? 2 : 1)
         case .gif:
             decoded = width * height * 4
         }
