@@ -83,7 +83,8 @@ extension BoxShrink {
                 for x in start..<end { sum &+= UInt64(columnSums[x]) }
                 // round(sum / count * 255 / maximum), in integers: (2 * sum * 255 + d) / (2 * d) with d = count * maximum.
                 let divisor = UInt64((end - start) * rows) &* maximum
-                out[outX * 4] = UInt8(truncatingIfNeeded: (2 &* sum &* 255 &+ divisor) / (2 &* divisor))
+                // Clamped: a sample over its depth's maximum (no decoder should give one) must not wrap.
+                out[outX * 4] = UInt8(min(255, (2 &* sum &* 255 &+ divisor) / (2 &* divisor)))
             }
             firstRow += rows
             outY += 1
