@@ -19,7 +19,8 @@ public struct DecodedImage: Sendable {
     /// The JPEG DCT scaling denominator used (1, 2, 4 or 8; 1 for the other formats).
     public var shrinkOnLoad: Int
     /// Full-size pixels per decoded pixel, across and down: the JPEG denominator, libwebp's scaled
-    /// decoding factor, or a HEIF thumbnail's ratio to the image; 1 when decoded at full size.
+    /// decoding factor, or a HEIF's box factor (times an embedded thumbnail's ratio to the image);
+    /// 1 when decoded at full size.
     public var loadScale: (x: Double, y: Double)
 
     public init(
@@ -52,7 +53,7 @@ public enum ImageDecoder {
     public typealias RegionChooser = @Sendable (_ decodedWidth: Int, _ decodedHeight: Int, _ loadScale: Double) -> PixelRect?
 
     /// - Parameter minimumSize: the smallest decoded size (stored orientation) the caller can work from;
-    ///   a JPEG is then shrunk on load as far as that allows.
+    ///   a JPEG, WebP or HEIF is then shrunk on load as far as that allows.
     public static func decode(
         _ data: UnsafeBufferPointer<UInt8>, minimumSize: (width: Int, height: Int)? = nil, limits: ImagingLimits = ImagingLimits()
     ) throws -> DecodedImage {

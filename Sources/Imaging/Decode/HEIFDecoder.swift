@@ -106,9 +106,10 @@ final class HEIFContainer {
     }
 }
 
-/// HEIC and AVIF through libheif: HEVC (libde265) or AV1 (dav1d), 8 or 10 bits (to 8), alpha, the container's rotation
+/// HEIC and AVIF through libheif: HEVC (libde265) or AV1 (dav1d), 8 to 12 bits (to 8), alpha, the container's rotation
 /// and mirroring applied, ICC or nclx colour; an embedded thumbnail is decoded instead of the image
-/// when it is at least the size asked for (what libvips' heifload does with `thumbnail`).
+/// when it is at least the size asked for (what libvips' heifload does with `thumbnail`); shrunk on
+/// load by a box over libheif's planes (`decodeHandle`).
 enum HEIFDecoder {
     /// - Parameter minimumSize: the smallest decoded size the caller can work from (upright, since a
     ///   HEIF's orientation is always `.up`); an embedded thumbnail at least that large is used.
@@ -177,14 +178,19 @@ enum HEIFDecoder {
         }
         let channels = header.hasAlpha ? [heif_channel_R, heif_channel_G, heif_channel_B, heif_channel_Alpha] : [heif_channel_R, heif_channel_G, heif_channel_B]
         let planes = try channels.map { channel in
-            // Every plane must cover the image: libheif does not check an alpha image's size against the colour's.
             var stride: Int32 = 0
             let bitDepth = Int(heif_image_get_bits_per_pixel_range(image, channel))
             guard heif_image_has_channel(image, channel) != 0, (1...16).contains(bitDepth),
-                Int(heif_image_get_width(image, channel)) >= width, Int(heif_image_get_height(image, channel)) >= height,
                 let plane = heif_image_get_plane_readonly(image, channel, &stride),
                 Int(stride) >= width * (bitDepth > 8 ? 2 : 1)
             else { throw ImagingError(.corrupt, "the HEIF image decoded to no usable pixels") }
+            // libheif 1.15 attaches the alpha image after turning and cropping the colour one, with
+            // only the alpha item's own transformations, and does not compare their sizes (its
+            // conversion to interleaved RGBA refused a mismatch as an unsupported conversion): an
+            // alpha plane of another size would not line up with the colours.
+            guard (Int(heif_image_get_width(image, channel)), Int(heif_image_get_height(image, channel))) == (width, height) else {
+                throw ImagingError(.unsupportedFormat, "the HEIF image's alpha plane is not the size of its colour planes (transformed apart)")
+            }
             return SamplePlane(base: UnsafeRawPointer(plane), bytesPerRow: Int(stride), bitDepth: bitDepth)
         }
         // Premultiplied pixels go on as they are: the pipeline resamples premultiplied anyway. Straight
@@ -200,10 +206,12 @@ enum HEIFDecoder {
     }
 
     /// The box factor a decoded `width` x `height` image is shrunk by on load: the largest that keeps
-    /// it at least `minimum` (twice the largest output) in both sides; 1 without a minimum.
+    /// it at least `minimum` (twice the largest output) in both sides, and at most 4096 (which keeps
+    /// the box's 32-bit column sums of 16-bit samples from overflowing; the pixel limits stop far
+    /// below it); 1 without a minimum.
     static func shrinkFactor(width: Int, height: Int, minimum: (width: Int, height: Int)?) -> Int {
         guard let minimum, minimum.width > 0, minimum.height > 0 else { return 1 }
-        return max(1, min(width / minimum.width, height / minimum.height))
+        return min(4096, max(1, min(width / minimum.width, height / minimum.height)))
     }
 
     /// The smallest embedded thumbnail at least `minimum` in both dimensions (the caller asks for
