@@ -4,7 +4,7 @@ import Testing
 @testable import Imaging
 
 /// Every bad input gives its error code, fast, and never crashes.
-@Suite("Bad input")
+@Suite("Bad input", .offThePool)
 struct BadInputTests {
     let thumbnailer = Thumbnailer()
     let spec = ThumbnailSpec(width: 100, height: 100)

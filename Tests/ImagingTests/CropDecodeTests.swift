@@ -7,7 +7,7 @@ import Testing
 /// read it (`jpeg_crop_scanline`, `jpeg_skip_scanlines`, nothing below), and the thumbnails are the
 /// same, pixel for pixel, as from a whole decode; and a crop resampled alone is the whole resize,
 /// cropped.
-@Suite("fill crops decode only what they read")
+@Suite("fill crops decode only what they read", .offThePool)
 struct CropDecodeTests {
     /// Crops of every kind: a square from a landscape (cut left and right), a tall box (cut hard left
     /// and right), a wide box (cut top and bottom), one small enough for 1/8, and two crops at once.
@@ -25,10 +25,10 @@ struct CropDecodeTests {
     @Test("the same thumbnails as from a whole decode, from less of the image",
           arguments: ["scan-baseline-420", "scan-default-420", "scan-default-422", "scan-default-444", "scan-default-440",
                       "scan-default-411", "scan-gray", "scan-cmyk", "scan-restart", "scan-mozjpeg"])
-    func sameThumbnails(name: String) async throws {
+    func sameThumbnails(name: String) throws {
         let original = try Fixtures.scans.bytes(try Fixtures.scans.named(name))
-        // The pipeline runs off the cooperative pool; the expectations are checked here, in the test.
-        let runs = try await offThePool { try Self.decodeBothWays(name: name, original: original) }
+        #expect(OffThePoolExecutor.isCurrent, "the suite's trait runs it off the cooperative pool")
+        let runs = try Self.decodeBothWays(name: name, original: original)
         #expect(runs.count == 15)
         for run in runs {
             // The part really is a part (one crop's; two crops, one cut across and one down, may

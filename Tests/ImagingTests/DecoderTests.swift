@@ -4,7 +4,7 @@ import Testing
 @testable import Imaging
 
 /// Our decoders against Pillow's decode of files Pillow and ImageMagick wrote.
-@Suite("Decoding, against Pillow")
+@Suite("Decoding, against Pillow", .offThePool)
 struct DecoderTests {
     /// Both decoders are libjpeg-turbo underneath, but of different versions and upsampling paths.
     @Test("JPEG: 4:2:0, 4:2:2, 4:4:4, progressive, grayscale, CMYK and Adobe YCCK",

@@ -6,7 +6,7 @@ import Testing
 
 /// Our WebP and AVIF thumbnails read by Pillow (libwebp and libavif/dav1d of its own wheel), and
 /// their fidelity against libvips' at the same quality setting.
-@Suite("Encoding WebP and AVIF, checked by Pillow and against libvips")
+@Suite("Encoding WebP and AVIF, checked by Pillow and against libvips", .offThePool)
 struct EncoderTests {
     /// Pillow's view of each file: format, size, mode.
     static func pillow(_ paths: [String]) throws -> [[String: String]] {

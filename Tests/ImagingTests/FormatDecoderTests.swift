@@ -7,7 +7,7 @@ import Testing
 /// WebP, HEIC, AVIF and GIF: files made by independent encoders (cwebp, heif-enc, avifenc, Pillow,
 /// pillow-heif, ImageMagick) decoded by us, against an independent decoder's pixels (dwebp,
 /// heif-convert, Pillow, pillow-heif).
-@Suite("Decoding WebP, HEIC, AVIF and GIF, against independent decoders")
+@Suite("Decoding WebP, HEIC, AVIF and GIF, against independent decoders", .offThePool)
 struct FormatDecoderTests {
     static let formats = Fixtures.formats
 

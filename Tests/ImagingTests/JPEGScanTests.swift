@@ -5,7 +5,7 @@ import Testing
 
 /// Issue 19's first half: a progressive JPEG decoded at 1/8 from only the scans that decode reads
 /// gives the same pixels, byte for byte, as decoding every scan, and as djpeg's `-scale 1/8`.
-@Suite("Progressive JPEG at 1/8 from the scans it reads")
+@Suite("Progressive JPEG at 1/8 from the scans it reads", .offThePool)
 struct JPEGScanTests {
     /// Every layout of scan_fixtures.py: libjpeg's standard script at five samplings, grey, jpegtran,
     /// a successive-approximation script, mozjpeg, restart markers, CMYK, arithmetic (left as it is),

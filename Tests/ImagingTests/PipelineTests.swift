@@ -4,7 +4,7 @@ import Testing
 @testable import Imaging
 
 /// What users notice: orientation, colour, alpha, geometry, and what the encoder writes.
-@Suite("Thumbnails")
+@Suite("Thumbnails", .offThePool)
 struct PipelineTests {
     /// Full-size, lossless output, so the only differences left are the decoders'.
     func losslessFullSize(_ bytes: [UInt8]) throws -> PixelBuffer {

@@ -7,7 +7,7 @@ import Testing
 /// Our ThumbHash encoder against an independent decoder, written in Python from the published
 /// algorithm (Tests/peers/thumbhash_decode.py): the placeholder it decodes looks like the image, and
 /// the average colour we report is the one the hash carries.
-@Suite("ThumbHash placeholders, against an independent decoder")
+@Suite("ThumbHash placeholders, against an independent decoder", .offThePool)
 struct PlaceholderTests {
     struct Decoded: Decodable {
         let mean_abs_error: Double

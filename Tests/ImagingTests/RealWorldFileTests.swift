@@ -6,7 +6,7 @@ import Testing
 /// Files from the wild that other thumbnailers' bug reports describe: complete JPEGs that libjpeg
 /// reads with a warning, 16-bit interlaced PNGs, a 12-bit JPEG. The fixtures are made at test time by
 /// Pillow and pypng (Tests/peers/imaging_fixtures.py); the expected pixels are theirs.
-@Suite("Real-world files")
+@Suite("Real-world files", .offThePool)
 struct RealWorldFileTests {
     @Test("a complete JPEG that libjpeg warns about decodes exactly like its clean original",
           arguments: Fixtures.names(prefix: "warned-"))

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Imaging
 
-@Suite("Resampling")
+@Suite("Resampling", .offThePool)
 struct ResamplerTests {
     func photo() throws -> PixelBuffer {
         try decodeFull(try Fixtures.bytes(try Fixtures.named("photo-1600"))).buffer

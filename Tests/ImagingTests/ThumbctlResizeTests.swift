@@ -5,7 +5,7 @@ import Testing
 @testable import Imaging
 
 /// `thumbctl resize` run as a user runs it: the built binary, real files, its output read back.
-@Suite("thumbctl resize")
+@Suite("thumbctl resize", .offThePool)
 struct ThumbctlResizeTests {
     /// The binary `swift build` put beside this test bundle.
     static let binary: URL? = {
