@@ -154,10 +154,10 @@ enum HEIFDecoder {
     /// or no more than 2 px larger in either side: libheif clamps a crop that runs past the edge, and
     /// does not crop a coded image a little larger than its header says; the scale then follows.
     ///
-    /// Shrink-on-load: libheif has no reduced decode, but its image comes out as planes, and those
-    /// are box-shrunk by `shrinkFactor` into our RGBA in the one pass that interleaves them. That
-    /// spares libheif's full-size interleaving, a full-size RGBA copy and the pipeline's box over it
-    /// (libwebp's scaled decoding works the same way, on its YUV planes).
+    /// Shrink-on-load: libheif has no reduced decode, but its image comes out as planes, and each is
+    /// box-shrunk by `shrinkFactor` as it is interleaved into our RGBA (`BoxShrink.interleaving`).
+    /// That spares libheif's full-size interleaving, a full-size RGBA copy and the pipeline's box
+    /// over it (libwebp's scaled decoding works the same way, on its YUV planes).
     private static func decodeHandle(
         _ handle: OpaquePointer, expected: (width: Int, height: Int), exact: Bool, header: HEIFHeader,
         minimumSize: (width: Int, height: Int)?, data: UnsafeBufferPointer<UInt8>

@@ -1,8 +1,8 @@
 /// Makes every requested thumbnail of one image, in every requested format, from a single decode:
 /// header first (limits and geometry decided before any pixel is decoded), then shrink-on-load (JPEG's
-/// DCT scaling, libwebp's scaled decoding, a HEIF's embedded thumbnail and box over its planes) to no less than twice the
-/// largest output, premultiplied alpha, box pre-shrink, Lanczos3, ICC to sRGB, EXIF orientation, the
-/// placeholder (ThumbHash), crop, flatten and encode. Blocking and CPU-bound: run it on a thread of
+/// DCT scaling, libwebp's scaled decoding, a HEIF's embedded thumbnail or a box over its planes) to
+/// no less than twice the largest output, premultiplied alpha, box pre-shrink, Lanczos3, ICC to sRGB,
+/// EXIF orientation, the placeholder (ThumbHash), crop, flatten and encode. Blocking and CPU-bound: run it on a thread of
 /// its own, not on Swift's cooperative pool.
 public struct Thumbnailer: Sendable {
     public var limits: ImagingLimits
