@@ -189,7 +189,7 @@ enum HEIFDecoder {
             // conversion to interleaved RGBA refused a mismatch as an unsupported conversion): an
             // alpha plane of another size would not line up with the colours.
             guard (Int(heif_image_get_width(image, channel)), Int(heif_image_get_height(image, channel))) == (width, height) else {
-                throw ImagingError(.unsupportedFormat, "the HEIF image's alpha plane is not the size of its colour planes (transformed apart)")
+                throw ImagingError(.unsupportedFormat, "a plane of the HEIF image is not the size of its red one (an alpha plane transformed apart)")
             }
             return SamplePlane(base: UnsafeRawPointer(plane), bytesPerRow: Int(stride), bitDepth: bitDepth)
         }

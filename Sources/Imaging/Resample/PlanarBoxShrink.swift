@@ -61,15 +61,15 @@ extension BoxShrink {
             }
             return
         }
-        // round(v * 255 / maximum), for every value the storage holds: one over the maximum clamps to 255.
+        // round(v * 255 / maximum) for every value of the depth; one over the maximum reads its last entry, 255.
         let maximum = (1 << plane.bitDepth) - 1
-        let table = (0...Int(Sample.max)).map { UInt8(min(255, ($0 * 510 + maximum) / (2 * maximum))) }
+        let table = (0...maximum).map { UInt8(($0 * 510 + maximum) / (2 * maximum)) }
         table.withUnsafeBufferPointer { table in
             for y in 0..<height {
                 let line = plane.base + y * plane.bytesPerRow
                 let out = dst + y * width * 4
                 for x in 0..<width {
-                    out[x * 4] = table[Int(line.loadUnaligned(fromByteOffset: x * MemoryLayout<Sample>.size, as: Sample.self))]
+                    out[x * 4] = table[min(maximum, Int(line.loadUnaligned(fromByteOffset: x * MemoryLayout<Sample>.size, as: Sample.self)))]
                 }
             }
         }
