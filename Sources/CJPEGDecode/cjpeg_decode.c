@@ -15,6 +15,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 #include "cjpeg_decode.h"
+#include "fast_entropy.h"
 
 typedef struct {
     struct jpeg_source_mgr pub;
@@ -27,6 +28,8 @@ typedef struct {
     jmp_buf jump;
     cjpeg_result *result;
     memory_source *source;
+    /// The fast entropy decoder declined the data: decode again with libjpeg's.
+    int declined;
 } error_manager;
 
 typedef struct {
@@ -65,6 +68,13 @@ static void source_skip(j_decompress_ptr cinfo, long count) {
 static void fail(j_common_ptr cinfo, cjpeg_status status) {
     error_manager *errors = (error_manager *)cinfo->err;
     errors->result->status = status;  // in memory the caller owns: nothing to restore after longjmp
+    longjmp(errors->jump, 1);
+}
+
+static void decline_fast_entropy(j_decompress_ptr cinfo, const char *why) {
+    error_manager *errors = (error_manager *)cinfo->err;
+    errors->declined = 1;
+    snprintf(errors->result->message, sizeof errors->result->message, "%s", why);
     longjmp(errors->jump, 1);
 }
 
@@ -175,7 +185,8 @@ int cjpeg_scaled_block_sizes(const unsigned char *data, size_t size, int scale_d
     return count;
 }
 
-void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
+/// One decode; `fast` allows fast_entropy. Returns 0 when that declined the data (nothing is decided).
+static int decode(const cjpeg_request *request, cjpeg_result *result, int fast) {
     struct jpeg_decompress_struct cinfo;
     error_manager errors;
     memory_source source;
@@ -190,10 +201,11 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     errors.pub.emit_message = on_message;
     errors.result = result;
     errors.source = &source;
+    errors.declined = 0;
     if (setjmp(errors.jump)) {
-        // fail() set result->status.
+        // fail() set result->status, or the fast decoder declined.
         jpeg_destroy_decompress(&cinfo);  // safe on a half-made struct: it checks cinfo.mem
-        return;
+        return !errors.declined;
     }
     jpeg_create_decompress(&cinfo);
 
@@ -259,6 +271,7 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
                  result->crop_width, end_row - first_row, channels, request->pixels_capacity);
         fail((j_common_ptr)&cinfo, CJPEG_SIZE_MISMATCH);
     }
+    if (fast) result->fast_entropy = fast_entropy_install(&cinfo, decline_fast_entropy);
     if (first_row > 0) jpeg_skip_scanlines(&cinfo, first_row);
     while (cinfo.output_scanline < end_row) {
         JSAMPROW rows[16];
@@ -279,4 +292,9 @@ void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
     // No jpeg_finish_decompress: every row asked for is out, and what follows (the rows below a part,
     // a missing EOI, a phone's appended video) is none of the image's business.
     jpeg_destroy_decompress(&cinfo);
+    return 1;
+}
+
+void cjpeg_decode(const cjpeg_request *request, cjpeg_result *result) {
+    if (!decode(request, result, !request->libjpeg_entropy)) decode(request, result, 0);
 }

@@ -51,6 +51,9 @@ typedef struct {
     /// Nonzero when the caller left scans out of `data` (AC scans a 1/8 decode never reads): block
     /// smoothing is then turned off, or it would estimate the left-out coefficients.
     int scans_left_out;
+    /// Nonzero: libjpeg's own Huffman decoder even where the fast one (fast_entropy.c: sequential
+    /// files at 1/8) would decode; the tests compare the two.
+    int libjpeg_entropy;
 } cjpeg_request;
 
 typedef struct {
@@ -64,6 +67,8 @@ typedef struct {
     /// The columns decoded: `crop_x` and `crop_width` as libjpeg aligned them (0 and the width when whole).
     unsigned int crop_x;
     unsigned int crop_width;
+    /// Nonzero when the fast Huffman decoder (fast_entropy.c) decoded the image, not libjpeg's.
+    int fast_entropy;
 } cjpeg_result;
 
 /// The inverse DCT size libjpeg chooses for each component (in frame order) at 1/`scale_denominator`:

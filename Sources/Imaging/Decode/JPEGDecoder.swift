@@ -12,6 +12,9 @@ import CJPEGDecode
 ///
 /// A progressive JPEG decoded at 1/8 is decoded from its DC scans and only the AC scans of components
 /// that still need them (`neededScans`): the same pixels, from a fraction of the Huffman decoding.
+/// A sequential (baseline) one is Huffman-decoded by our own decoder (`fast_entropy.c`): the same
+/// coefficients as libjpeg's, with one table lookup where libjpeg-turbo takes two or more; it leaves
+/// any file it does not take in its stride (damage, data cut short) to libjpeg's decoder.
 enum JPEGDecoder {
     /// The most scans a progressive JPEG may have (TurboJPEG's `TJFLAG_LIMITSCANS` figure): each scan
     /// is a pass over the whole coefficient buffer, so thousands of tiny scans are a CPU attack.
@@ -26,9 +29,11 @@ enum JPEGDecoder {
     ///     `regionMargin` more on every side that is cut.
     ///   - skipUnreadScans: leave out the AC scans a 1/8 decode does not read (`neededScans`); the
     ///     tests turn it off to compare the two decodes.
+    ///   - libjpegEntropy: libjpeg's own Huffman decoder even for a sequential file, which the fast one
+    ///     (`fast_entropy.c`) decodes otherwise; the tests and a fuzz target compare the two.
     static func decode(
         _ data: UnsafeBufferPointer<UInt8>, markers: JPEGMarkers, minimumSize: (width: Int, height: Int)?, limits: ImagingLimits,
-        region chooser: ImageDecoder.RegionChooser? = nil, skipUnreadScans: Bool = true
+        region chooser: ImageDecoder.RegionChooser? = nil, skipUnreadScans: Bool = true, libjpegEntropy: Bool = false
     ) throws -> DecodedImage {
         // (`probe`, which made `markers`, already refused 12-bit, lossless and hierarchical frames.)
         try limits.checkDimensions(width: markers.width, height: markers.height)
@@ -54,7 +59,7 @@ enum JPEGDecoder {
                     pixels: out.baseAddress, width: UInt32(scaledWidth), height: UInt32(scaledHeight), max_scans: maxScans,
                     crop_x: UInt32(part.x), crop_width: part == whole ? 0 : UInt32(part.width),
                     skip_rows: UInt32(part.y), rows: part == whole ? 0 : UInt32(part.height), pixels_capacity: out.count,
-                    scans_left_out: needed == nil ? 0 : 1)
+                    scans_left_out: needed == nil ? 0 : 1, libjpeg_entropy: libjpegEntropy ? 1 : 0)
                 cjpeg_decode(&request, &result)
             }
         }
