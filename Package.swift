@@ -144,7 +144,7 @@ let package = Package(
         // Helpers the test targets share: running the Python peers and the built binaries.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "AWSKitTesting", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CJPEGDecode", "TestSupport"]),
         .testTarget(name: "ThumbServiceTests", dependencies: ["ThumbService", "AWSKitTesting", "TestSupport"]),
         .testTarget(
             name: "ThumbAPITests",

@@ -21,6 +21,10 @@ struct Fixture: Decodable, Sendable {
     let thumbnail_height: Int?
     /// scan_fixtures.py's: whether a 1/8 decode has AC scans it never reads.
     let skips_scans: Bool?
+    /// sequential_fixtures.py's: djpeg's decode at each scale ("1", "2", "4", "8"), and whether the
+    /// fast Huffman decoder takes the file to its end (nil: either).
+    let references: [String: String]?
+    let fast_entropy: Bool?
 }
 
 /// One generator's fixtures: the script runs once per test run, into a fresh temporary folder, and
@@ -71,17 +75,25 @@ struct FixtureSet: Sendable {
         guard let reference = fixture.reference else { throw Fixtures.FixtureError(description: "\(fixture.name) has no reference") }
         return [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(reference)))
     }
+
+    /// sequential_fixtures.py's reference at 1/`scale`, or nil when the fixture has none.
+    func reference(_ fixture: Fixture, scale: Int) throws -> [UInt8]? {
+        guard let reference = fixture.references?[String(scale)] else { return nil }
+        return [UInt8](try Data(contentsOf: folder.get().appendingPathComponent(reference)))
+    }
 }
 
 /// The JPEG and PNG fixtures (imaging_fixtures.py: Pillow, ImageMagick, pypng), and those of the other
 /// formats (format_fixtures.py: cwebp, heif-enc, avifenc, Pillow, pillow-heif), and progressive JPEGs
-/// of every scan layout (scan_fixtures.py: cjpeg, jpegtran, mozjpeg, Pillow), each with an
-/// independent decoder's pixels as its reference.
+/// of every scan layout (scan_fixtures.py: cjpeg, jpegtran, mozjpeg, Pillow), and sequential JPEGs of
+/// every kind, whole and damaged (sequential_fixtures.py: cjpeg, Pillow), each with an independent
+/// decoder's pixels as its reference.
 enum Fixtures {
     static let root = ProjectPaths.root
     static let imaging = FixtureSet(script: "imaging_fixtures.py")
     static let formats = FixtureSet(script: "format_fixtures.py")
     static let scans = FixtureSet(script: "scan_fixtures.py")
+    static let sequential = FixtureSet(script: "sequential_fixtures.py")
 
     struct FixtureError: Error, CustomStringConvertible {
         let description: String
