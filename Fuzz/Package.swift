@@ -20,6 +20,8 @@ let package = Package(
         .executableTarget(name: "FuzzGIFDecoder", dependencies: ["FuzzDriver", "FuzzImaging", .product(name: "Imaging", package: "thumbd")]),
         // Issue 19: the progressive-JPEG scan walk, and the 1/8 and fill-crop decodes it feeds.
         .executableTarget(name: "FuzzJPEGScans", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
+        // Our Huffman decoder of sequential JPEGs against libjpeg's, on the same bytes.
+        .executableTarget(name: "FuzzJPEGEntropy", dependencies: ["FuzzDriver", .product(name: "Imaging", package: "thumbd")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzMessageParser FuzzEXIF FuzzAWSResponses FuzzImageDecoders FuzzWebPDecoder FuzzHEIFDecoder FuzzGIFDecoder FuzzJPEGScans)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzMessageParser FuzzEXIF FuzzAWSResponses FuzzImageDecoders FuzzWebPDecoder FuzzHEIFDecoder FuzzGIFDecoder FuzzJPEGScans FuzzJPEGEntropy)
 source scripts/lib/deps.sh
 thumbd_install_deps
 echo "==> swift build (Fuzz/, -sanitize=fuzzer,address)"
@@ -17,7 +17,7 @@ bin=$(swift build --package-path Fuzz -c debug --show-bin-path)
 
 # Seeds: real inputs of each kind.
 seeds=.fuzz/seeds
-mkdir -p "$seeds"/{messages,images,responses,exif,webp,heif,gif,scans}
+mkdir -p "$seeds"/{messages,images,responses,exif,webp,heif,gif,scans,sequential}
 if [ -z "$(ls "$seeds/webp")" ]; then
     # The other formats' fixtures (cwebp, heif-enc, avifenc, Pillow, ImageMagick), each seeding its
     # decoder's target; the HEIF target reads its first byte as HEIC (even) or AVIF (odd).
@@ -34,6 +34,11 @@ if [ -z "$(ls "$seeds/scans")" ]; then
     python3 Tests/peers/scan_fixtures.py .fuzz/scan-fixtures --small >/dev/null
     cp .fuzz/scan-fixtures/*.jpg "$seeds/scans/"
 fi
+if [ -z "$(ls "$seeds/sequential")" ]; then
+    # Sequential JPEGs of every kind, and damaged ones, small (cjpeg, Pillow).
+    python3 Tests/peers/sequential_fixtures.py .fuzz/sequential-fixtures --small >/dev/null
+    cp .fuzz/sequential-fixtures/*.jpg "$seeds/sequential/"
+fi
 if [ -z "$(ls "$seeds/images" | grep -E '\.(jpg|png)$')" ]; then
     python3 Tests/peers/imaging_fixtures.py .fuzz/fixtures >/dev/null
     find .fuzz/fixtures -type f \( -name '*.jpg' -o -name '*.png' \) -size -200k -exec cp {} "$seeds/images/" \;
@@ -45,7 +50,7 @@ if [ -z "$(ls "$seeds/images" | grep -E '\.(jpg|png)$')" ]; then
     printf 'MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00' >"$seeds/exif/mm"
 fi
 declare -A corpus=([FuzzMessageParser]=messages [FuzzEXIF]=exif [FuzzAWSResponses]=responses [FuzzImageDecoders]=images
-    [FuzzWebPDecoder]=webp [FuzzHEIFDecoder]=heif [FuzzGIFDecoder]=gif [FuzzJPEGScans]=scans)
+    [FuzzWebPDecoder]=webp [FuzzHEIFDecoder]=heif [FuzzGIFDecoder]=gif [FuzzJPEGScans]=scans [FuzzJPEGEntropy]=sequential)
 # Extra libFuzzer flags per target (none needed now: the XML target leaked inside Foundation's
 # XMLParser, which AWSKit no longer uses).
 declare -A extra=()
