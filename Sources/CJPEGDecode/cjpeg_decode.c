@@ -28,8 +28,9 @@ typedef struct {
     jmp_buf jump;
     cjpeg_result *result;
     memory_source *source;
-    /// The fast entropy decoder declined the data: decode again with libjpeg's.
-    int declined;
+    /// The fast entropy decoder declined the data: decode again with libjpeg's. Volatile: set between
+    /// setjmp and longjmp, read after (C11 7.13.2.1).
+    volatile int declined;
 } error_manager;
 
 typedef struct {
@@ -71,7 +72,7 @@ static void fail(j_common_ptr cinfo, cjpeg_status status) {
     longjmp(errors->jump, 1);
 }
 
-static void decline_fast_entropy(j_decompress_ptr cinfo, const char *why) {
+__attribute__((noreturn)) static void decline_fast_entropy(j_decompress_ptr cinfo, const char *why) {
     error_manager *errors = (error_manager *)cinfo->err;
     errors->declined = 1;
     snprintf(errors->result->message, sizeof errors->result->message, "%s", why);
@@ -179,7 +180,11 @@ int cjpeg_scaled_block_sizes(const unsigned char *data, size_t size, int scale_d
     int count = cinfo.num_components;
     if (count > capacity) count = -1;
     for (int component = 0; component >= 0 && component < count; component++) {
+#if JPEG_LIB_VERSION >= 70
+        sizes[component] = cinfo.comp_info[component].DCT_h_scaled_size;  // the 7/8 API (Ubuntu's libjpeg-turbo8)
+#else
         sizes[component] = cinfo.comp_info[component].DCT_scaled_size;
+#endif
     }
     jpeg_destroy_decompress(&cinfo);
     return count;

@@ -2,6 +2,7 @@
 // built as jdhuff.c's jpeg_make_d_derived_tbl builds its own, from the same JHUFF_TBLs libjpeg read.
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 #include <jpegint.h>
@@ -9,6 +10,14 @@
 
 /// Bits looked up at once: a code and its extra bits that fit in these are one table entry.
 #define LOOKUP_BITS 11
+
+// The IDCT size libjpeg chose for a component: one field in the libjpeg 6b API (Debian's
+// libjpeg62-turbo), two in the 7/8 API (Ubuntu's libjpeg-turbo8), as libjpeg-turbo's jpegcomp.h maps it.
+#if JPEG_LIB_VERSION >= 70
+#define SCALED_SIZE(component) ((component)->DCT_h_scaled_size)
+#else
+#define SCALED_SIZE(component) ((component)->DCT_scaled_size)
+#endif
 
 /// Zigzag to natural order (T.81 figure A.6), with 16 extra 63s as libjpeg's jpeg_natural_order has:
 /// a zero run past the end of a corrupt block stores at 63, as there.
@@ -45,6 +54,7 @@ typedef struct {
 } bit_reader;
 
 typedef struct {
+    struct jpeg_entropy_decoder pub;   ///< first: libjpeg calls through `cinfo->entropy`, which is this
     bit_reader reader;
     fast_table tables[2][NUM_HUFF_TBLS];   ///< [0]: DC, [1]: AC, by table number
     const fast_table *dc[D_MAX_BLOCKS_IN_MCU];
@@ -55,6 +65,12 @@ typedef struct {
     int next_restart;
     void (*decline)(j_decompress_ptr cinfo, const char *why);
 } fast_entropy;
+
+/// Declines the data (`decline` longjmps); never returns, whatever `decline` does.
+__attribute__((noreturn)) static void give_up(j_decompress_ptr cinfo, const fast_entropy *state, const char *why) {
+    state->decline(cinfo, why);
+    abort();
+}
 
 /// T.81 F.2.2.1's EXTEND: `bits` extra bits `x` as a signed value (libjpeg's HUFF_EXTEND).
 static inline int extend(int x, int bits) {
@@ -148,8 +164,11 @@ static inline int has_ff_byte(uint64_t word) {
     return ((inverted - 0x0101010101010101ull) & ~inverted & 0x8080808080808080ull) != 0;
 }
 
-/// Appends bytes until more than 56 bits are buffered; after a marker (0xFF not followed by a stuffed
-/// 0x00) or the data's end, zero bits, counted in `padding`.
+/// Appends bytes until more than 56 bits are buffered; after a marker or the data's end, zero bits,
+/// counted in `padding`. 0xFF 0x00 is one data byte 0xFF; 0xFF then anything else stops the data, also
+/// 0xFF 0xFF 0x00: libjpeg's slow path reads that as a data byte 0xFF, but its fast path first reads
+/// it as a marker and redoes the MCU in the slow path over the coefficients it had stored, so what
+/// libjpeg-turbo 2.1 makes of it depends on where it falls (this decoder declines such data).
 static void refill_slowly(bit_reader *reader) {
     while (reader->bits <= 56) {
         unsigned int byte = 0;
@@ -162,7 +181,7 @@ static void refill_slowly(bit_reader *reader) {
                 byte = 0xFF;
                 reader->next += 2;
             } else {
-                reader->stopped = 1;  // `next` stays on the marker
+                reader->stopped = 1;  // `next` stays on the marker's first 0xFF
             }
         }
         if (reader->stopped) reader->padding += 8;
@@ -176,7 +195,7 @@ static void refill_slowly(bit_reader *reader) {
 #define SAVE_READER() (state->reader.buffer = buffer, state->reader.bits = bits, state->reader.next = next)
 #define LOAD_READER() (buffer = state->reader.buffer, bits = state->reader.bits, next = state->reader.next)
 
-/// Tops the buffer up to more than 56 bits: 8 bytes at once when none of them is 0xFF (the bits that
+/// Tops the buffer up to 56 bits or more: 8 bytes at once when none of them is 0xFF (the bits that
 /// land past `bits` are then the true next bits, which the next append repeats), else byte by byte.
 #define REFILL()                                                                   \
     do {                                                                           \
@@ -184,7 +203,7 @@ static void refill_slowly(bit_reader *reader) {
             uint64_t word;                                                         \
             if (!state->reader.stopped && state->reader.end - next >= 8            \
                 && (memcpy(&word, next, 8), !has_ff_byte(word))) {                 \
-                buffer |= __builtin_bswap64(word) >> bits;                         \
+                buffer |= BIG_ENDIAN_WORD(word) >> bits;                           \
                 next += (63 - bits) >> 3;                                          \
                 bits |= 56;                                                        \
             } else {                                                               \
@@ -195,6 +214,11 @@ static void refill_slowly(bit_reader *reader) {
         }                                                                          \
     } while (0)
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define BIG_ENDIAN_WORD(word) __builtin_bswap64(word)
+#else
+#define BIG_ENDIAN_WORD(word) (word)
+#endif
 #define PEEK() ((unsigned int)(buffer >> (64 - LOOKUP_BITS)))
 #define DROP(n) (buffer <<= (n), bits -= (n))
 
@@ -222,7 +246,7 @@ static int decode_symbol(bit_reader *reader, const fast_table *table) {
         SAVE_READER();                                                                 \
         symbol = decode_symbol(&state->reader, table);                                 \
         LOAD_READER();                                                                 \
-        if (symbol < 0) state->decline(cinfo, "a bad Huffman code");                   \
+        if (symbol < 0) give_up(cinfo, state, "a bad Huffman code");                   \
     } while (0)
 
 /// `n` (1 to 15) buffered extra bits as a signed value.
@@ -234,12 +258,14 @@ static void restart(j_decompress_ptr cinfo, fast_entropy *state) {
     bit_reader *reader = &state->reader;
     if (!reader->stopped) refill_slowly(reader);  // reaches the marker if the data is used up
     if (!reader->stopped || reader->bits - reader->padding >= 8) {
-        state->decline(cinfo, "data left before a restart marker");
+        give_up(cinfo, state, "data left before a restart marker");
     }
-    if (reader->end - reader->next < 2 || reader->next[0] != 0xFF || reader->next[1] != JPEG_RST0 + state->next_restart) {
-        state->decline(cinfo, "not the restart marker next in turn");
+    const JOCTET *marker = reader->next, *end = reader->end;
+    while (marker + 1 < end && marker[1] == 0xFF) marker++;  // fill bytes before the marker
+    if (end - marker < 2 || marker[0] != 0xFF || marker[1] != JPEG_RST0 + state->next_restart) {
+        give_up(cinfo, state, "not the restart marker next in turn");
     }
-    const JOCTET *next = reader->next + 2, *end = reader->end;
+    const JOCTET *next = marker + 2;
     memset(reader, 0, sizeof *reader);
     reader->next = next;
     reader->end = end;
@@ -249,7 +275,7 @@ static void restart(j_decompress_ptr cinfo, fast_entropy *state) {
 }
 
 static boolean decode_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
-    fast_entropy *state = (fast_entropy *)cinfo->client_data;
+    fast_entropy *state = (fast_entropy *)cinfo->entropy;
     if (cinfo->restart_interval) {
         if (state->restarts_to_go == 0) restart(cinfo, state);
         state->restarts_to_go--;
@@ -334,7 +360,7 @@ static boolean decode_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
     }
     SAVE_READER();
     // Bits past the data were used: libjpeg's decoder would warn and decode zeros from here.
-    if (state->reader.padding > bits) state->decline(cinfo, "the data ends inside an MCU");
+    if (state->reader.padding > bits) give_up(cinfo, state, "the data ends inside an MCU");
     return TRUE;
 }
 
@@ -364,13 +390,15 @@ int fast_entropy_install(j_decompress_ptr cinfo, void (*decline)(j_decompress_pt
         }
         state->dc[blkn] = &state->tables[0][numbers[0]];
         state->ac[blkn] = &state->tables[1][numbers[1]];
-        state->ac_needed[blkn] = component->DCT_scaled_size > 1;
+        state->ac_needed[blkn] = SCALED_SIZE(component) > 1;
     }
     state->reader.next = cinfo->src->next_input_byte;
     state->reader.end = cinfo->src->next_input_byte + cinfo->src->bytes_in_buffer;
     state->restarts_to_go = cinfo->restart_interval;
     state->decline = decline;
-    cinfo->client_data = state;
-    cinfo->entropy->decode_mcu = decode_mcu;
+    state->pub.start_pass = cinfo->entropy->start_pass;  // called again only for another scan: never here
+    state->pub.decode_mcu = decode_mcu;
+    state->pub.insufficient_data = FALSE;
+    cinfo->entropy = &state->pub;
     return 1;
 }

@@ -51,8 +51,8 @@ typedef struct {
     /// Nonzero when the caller left scans out of `data` (AC scans a 1/8 decode never reads): block
     /// smoothing is then turned off, or it would estimate the left-out coefficients.
     int scans_left_out;
-    /// Nonzero: libjpeg's own Huffman decoder even where the fast one (fast_entropy.c: sequential
-    /// files at 1/8) would decode; the tests compare the two.
+    /// Nonzero: libjpeg's own Huffman decoder even where ours (fast_entropy.c: sequential files in
+    /// one scan) would decode; the tests and a fuzz target compare the two.
     int libjpeg_entropy;
 } cjpeg_request;
 
