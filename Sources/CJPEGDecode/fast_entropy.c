@@ -365,8 +365,9 @@ static boolean decode_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
 }
 
 int fast_entropy_install(j_decompress_ptr cinfo, void (*decline)(j_decompress_ptr cinfo, const char *why)) {
-    if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 || jpeg_has_multiple_scans(cinfo) || cinfo->comps_in_scan != cinfo->num_components
-        || cinfo->output_scanline != 0 || cinfo->unread_marker != 0 || cinfo->blocks_in_MCU > D_MAX_BLOCKS_IN_MCU) {
+    if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 || jpeg_has_multiple_scans(cinfo)
+        || cinfo->comps_in_scan != cinfo->num_components || cinfo->output_scanline != 0 || cinfo->unread_marker != 0
+        || cinfo->blocks_in_MCU > D_MAX_BLOCKS_IN_MCU) {
         return 0;
     }
     for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {

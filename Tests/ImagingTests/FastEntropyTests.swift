@@ -50,6 +50,12 @@ struct FastEntropyTests {
         return Outcome(status: result.status, rows: result.rows_decoded, pixels: pixels, fast: result.fast_entropy != 0)
     }
 
+    /// The decode with our Huffman decoder (where it applies), then with libjpeg's.
+    static func bothWays(_ bytes: [UInt8], fixture: Fixture, scale: Int, part: PixelRect? = nil) -> (fast: Outcome, libjpeg: Outcome) {
+        (decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: false, part: part),
+         decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: true, part: part))
+    }
+
     /// 4:2:0, 4:2:2, 4:4:4, 4:4:0, 4:1:1, grey, quality 100, optimised tables (codes past 11 bits),
     /// restart markers every row, every 3 MCUs and after fill bytes, Pillow's encoder, CMYK, 17 x 9,
     /// and symbols no encoder writes (runs and ZRLs past coefficient 63, a size-0 run read as EOB,
@@ -60,8 +66,7 @@ struct FastEntropyTests {
         let fixture = try Fixtures.sequential.named(name)
         let bytes = try Fixtures.sequential.bytes(fixture)
         for scale in Self.scales {
-            let fast = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: false)
-            let libjpeg = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: true)
+            let (fast, libjpeg) = Self.bothWays(bytes, fixture: fixture, scale: scale)
             #expect(fast.status == CJPEG_OK && libjpeg.status == CJPEG_OK, "\(name) 1/\(scale): \(fast.seen), \(libjpeg.seen)")
             #expect(fast.fast == fixture.fast_entropy, "\(name) 1/\(scale): the fast decoder ran: \(fast.fast)")
             #expect(!libjpeg.fast)
@@ -95,8 +100,7 @@ struct FastEntropyTests {
                 PixelRect(x: width / 2 + 3, y: height / 3 + 1, width: width / 4, height: height / 5),
             ]
             for part in parts {
-                let fast = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: false, part: part)
-                let libjpeg = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: true, part: part)
+                let (fast, libjpeg) = Self.bothWays(bytes, fixture: fixture, scale: scale, part: part)
                 #expect(fast.status == CJPEG_OK && fast.fast && libjpeg.status == CJPEG_OK, "\(name) 1/\(scale) \(part): \(fast.seen), \(libjpeg.seen)")
                 #expect(fast.pixels == libjpeg.pixels, "\(name) 1/\(scale) \(part): \(PixelDifference(fast.pixels, libjpeg.pixels))")
             }
@@ -112,8 +116,7 @@ struct FastEntropyTests {
         let fixture = try Fixtures.sequential.named(name)
         let bytes = try Fixtures.sequential.bytes(fixture)
         for scale in Self.scales {
-            let fast = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: false)
-            let libjpeg = Self.decode(bytes, fixture: fixture, scale: scale, libjpegEntropy: true)
+            let (fast, libjpeg) = Self.bothWays(bytes, fixture: fixture, scale: scale)
             if let expected = fixture.fast_entropy {
                 #expect(fast.fast == expected, "\(name) 1/\(scale): the fast decoder ran to the end: \(fast.fast)")
             }

@@ -47,12 +47,12 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 
-import numpy as np
 from PIL import Image
+
+from jpeg_tools import cmyk_picture, djpeg_reference, picture, run
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -68,45 +68,6 @@ WIDTH, HEIGHT = (96, 64) if "--small" in sys.argv[2:] else (1203, 803)
 SCALES = (1, 2, 4, 8)
 
 
-def picture(width, height, seed=1):
-    """Gradients, rings and fine noise: detail in every frequency band, so every block has AC data."""
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
-    rng = np.random.default_rng(seed)
-    r = 128 + 100 * np.sin(x / 7) * np.cos(y / 11)
-    g = 255 * x / max(1, width - 1)
-    b = 255 * y / max(1, height - 1)
-    rings = 60 * np.sin(np.hypot(x - width / 2, y - height / 2) / 5)
-    noise = rng.normal(0, 12, (height, width, 3))
-    rgb = np.stack([r + rings, g, b - rings], axis=-1) + noise
-    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
-
-
-def run(*args):
-    return subprocess.run([str(arg) for arg in args], check=True, stdout=subprocess.PIPE).stdout
-
-
-def read_pnm(data):
-    """A binary PPM (P6) or PGM (P5) from djpeg: (channels, width, height, samples)."""
-    fields = []
-    position = 0
-    while len(fields) < 4:
-        while data[position:position + 1].isspace():
-            position += 1
-        if data[position:position + 1] == b"#":
-            position = data.index(b"\n", position)
-            continue
-        start = position
-        while not data[position:position + 1].isspace():
-            position += 1
-        fields.append(data[start:position])
-    assert fields[0] in (b"P5", b"P6") and fields[3] == b"255", fields
-    channels = 3 if fields[0] == b"P6" else 1
-    width, height = int(fields[1]), int(fields[2])
-    samples = data[position + 1:position + 1 + width * height * channels]
-    assert len(samples) == width * height * channels
-    return channels, width, height, samples
-
-
 def add(name, data, fast, references=True):
     file = name + ".jpg"
     path = os.path.join(out, file)
@@ -118,14 +79,11 @@ def add(name, data, fast, references=True):
     if references:
         entry["references"] = {}
         for scale in SCALES:
-            channels, width, height, samples = read_pnm(run("djpeg", "-scale", f"1/{scale}", "-pnm", path))
-            assert (width, height) == (-(-image.width // scale), -(-image.height // scale)), (name, scale, width, height)
-            array = np.frombuffer(samples, np.uint8).reshape(height, width, channels)
-            if channels == 3:
-                array = np.dstack([array, np.full((height, width), 255, np.uint8)])
+            samples, size = djpeg_reference(path, scale)
+            assert size == (-(-image.width // scale), -(-image.height // scale)), (name, scale, size)
             reference = f"{name}.{scale}.raw"
             with open(os.path.join(out, reference), "wb") as handle:
-                handle.write(np.ascontiguousarray(array).tobytes())
+                handle.write(samples)
             entry["references"][str(scale)] = reference
     manifest.append(entry)
 
@@ -286,10 +244,7 @@ with open(pillow_path, "rb") as handle:
     add("seq-pillow", handle.read(), fast=True)
 
 cmyk_path = os.path.join(work, "cmyk.jpg")
-rgb = np.asarray(picture(WIDTH, HEIGHT, seed=4)).astype(np.int32)
-k = 255 - rgb.max(axis=2)
-cmyk = np.dstack([255 - rgb[..., 0] - k, 255 - rgb[..., 1] - k, 255 - rgb[..., 2] - k, k]).clip(0, 255).astype(np.uint8)
-Image.fromarray(cmyk, "CMYK").save(cmyk_path, quality=90)
+cmyk_picture(WIDTH, HEIGHT, seed=4).save(cmyk_path, quality=90)
 with open(cmyk_path, "rb") as handle:
     cmyk_data = handle.read()
 assert b"Adobe" in cmyk_data
