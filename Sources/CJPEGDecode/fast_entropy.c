@@ -1,5 +1,6 @@
 // See fast_entropy.h. Huffman decoding as in ITU-T T.81 (JPEG) F.2.2 and annex C; the tables are
 // built as jdhuff.c's jpeg_make_d_derived_tbl builds its own, from the same JHUFF_TBLs libjpeg read.
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,6 @@ typedef struct {
 typedef struct {
     struct jpeg_entropy_decoder pub;   ///< first: libjpeg calls through `cinfo->entropy`, which is this
     bit_reader reader;
-    fast_table tables[2][NUM_HUFF_TBLS];   ///< [0]: DC, [1]: AC, by table number
     const fast_table *dc[D_MAX_BLOCKS_IN_MCU];
     const fast_table *ac[D_MAX_BLOCKS_IN_MCU];
     int ac_needed[D_MAX_BLOCKS_IN_MCU];
@@ -64,6 +64,8 @@ typedef struct {
     unsigned int restarts_to_go;
     int next_restart;
     void (*decline)(j_decompress_ptr cinfo, const char *why);
+    /// [0]: DC, [1]: AC, by table number; last, and built only for the tables the scan uses.
+    fast_table tables[2][NUM_HUFF_TBLS];
 } fast_entropy;
 
 /// Declines the data (`decline` longjmps); never returns, whatever `decline` does.
@@ -136,6 +138,7 @@ static int build_table(fast_table *table, const JHUFF_TBL *source, int is_dc) {
             table->maxcode[length] = (int32_t)codes[p - 1];
         } else {
             table->maxcode[length] = -1;
+            table->valoffset[length] = 0;
         }
     }
     for (p = 0; p < count; p++) {
@@ -374,7 +377,7 @@ int fast_entropy_install(j_decompress_ptr cinfo, void (*decline)(j_decompress_pt
         if (!cinfo->cur_comp_info[ci]->component_needed) return 0;
     }
     fast_entropy *state = (fast_entropy *)(*cinfo->mem->alloc_large)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(fast_entropy));
-    memset(state, 0, sizeof *state);
+    memset(state, 0, offsetof(fast_entropy, tables));  // build_table sets what is read of a table
     int built[2][NUM_HUFF_TBLS] = {{0}};
     for (int blkn = 0; blkn < cinfo->blocks_in_MCU; blkn++) {
         const jpeg_component_info *component = cinfo->cur_comp_info[cinfo->MCU_membership[blkn]];
