@@ -57,6 +57,8 @@ let package = Package(
         // differs between the systems we ship to (Debian and Amazon Linux: libjpeg.so.62; Ubuntu:
         // libjpeg.so.8), and a static copy makes the binaries independent of which one is installed.
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary(":libjpeg.a")]),
+        // The resampler's AVX2 inner loops, chosen at run time (see its header for why C).
+        .target(name: "CResample"),
         // A GIF's first frame through giflib (libgif-dev, which has no pkg-config file), in C (see its header).
         .target(name: "CGIFDecode", linkerSettings: [.linkedLibrary("gif")]),
 
@@ -67,7 +69,7 @@ let package = Package(
         // 24.04, and libheif's API is opaque handles and versioned option structs.
         .target(
             name: "Imaging",
-            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode"]),
+            dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode", "CResample"]),
 
         // Dedicated threads for blocking C calls (libcurl's transfers, image work), off Swift's pool.
         .target(name: "ThreadPool"),

@@ -21,6 +21,39 @@ struct ResamplerTests {
         #expect(difference.mean < 0.35, "\(name): mean \(difference.mean)")
     }
 
+    /// The AVX2 kernels (the default where the processor has them, so the Pillow comparisons above
+    /// test them there) against the SSE2 ones, byte for byte: random pixels, reductions and
+    /// enlargements, odd tap counts, rows whose bytes are no multiple of 32 or 16, taps that end at
+    /// the last pixel of a row, parts of a resize from an offset input, gray and RGBA.
+    @Test("the AVX2 kernels give the SSE2 kernels' bytes", .enabled(if: LanczosResampler.avx2Available))
+    func avx2AgainstSSE2() {
+        var generator = SystemRandomNumberGenerator()
+        let sizes: [((Int, Int), (Int, Int))] = [
+            ((800, 450), (400, 225)), ((803, 451), (400, 225)), ((1706, 960), (400, 225)), ((37, 29), (11, 7)),
+            ((9, 5), (4, 3)), ((100, 61), (33, 20)), ((64, 64), (64, 9)), ((21, 13), (50, 31)), ((3, 2), (9, 7)),
+            ((257, 3), (255, 3)), ((5, 300), (2, 7)),
+        ]
+        for channels in [4, 1] {
+            for ((inWidth, inHeight), (outWidth, outHeight)) in sizes {
+                let pixels = (0..<(inWidth * inHeight * channels)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let input = PixelBuffer(width: inWidth, height: inHeight, channels: channels, pixels: pixels, hasAlpha: channels == 4)
+                let taps = LanczosResampler.Taps(input: (inWidth, inHeight), output: (outWidth, outHeight), extent: nil)
+                let whole = PixelRect(width: outWidth, height: outHeight)
+                // A part whose taps start inside the input: cut the input to what it reads.
+                let part = PixelRect(columns: (outWidth / 3)..<outWidth, rows: (outHeight / 2)..<outHeight)
+                let reads = taps.inputRect(of: part)
+                let cut = Crop.crop(input, x: reads.x, y: reads.y, width: reads.width, height: reads.height)
+                for (source, origin, rect) in [(input, (0, 0), whole), (cut, (reads.x, reads.y), part)] {
+                    let avx2 = LanczosResampler.resize(source, origin: origin, taps: taps, part: rect, avx2: true)
+                    let sse2 = LanczosResampler.resize(source, origin: origin, taps: taps, part: rect, avx2: false)
+                    #expect((avx2.width, avx2.height) == (rect.width, rect.height))
+                    let differing = zip(avx2.pixels, sse2.pixels).filter { $0 != $1 }.count
+                    #expect(differing == 0, "\(channels) channels, \(inWidth)x\(inHeight) -> \(outWidth)x\(outHeight), part \(rect): \(differing) bytes differ")
+                }
+            }
+        }
+    }
+
     @Test("the box + Lanczos thumbnail stays close to Pillow's pure Lanczos")
     func pipelineAgainstPillow() throws {
         let fixture = try Fixtures.named("lanczos-400x250")

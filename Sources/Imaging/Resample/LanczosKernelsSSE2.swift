@@ -6,15 +6,16 @@
     /// the final shift). Portable SIMD code multiplies 32-bit lanes, which baseline x86-64 (SSE2, no
     /// `pmulld`) can only emulate with shuffles: this is about three times faster there.
     enum LanczosKernelsSSE2 {
-        /// One output row of the vertical pass: `rowBytes` bytes from rows `first ..< first + count`.
+        /// One output row of the vertical pass from byte `start` on, 16 bytes at a time, from rows
+        /// `first ..< first + count`; returns where it stopped (less than 16 bytes before `rowBytes`).
         @inline(__always)
         static func verticalRow(
-            source first: UnsafePointer<UInt8>, rowBytes: Int, count: Int, pairs: UnsafePointer<Int32>,
+            source first: UnsafePointer<UInt8>, rowBytes: Int, from start: Int, count: Int, pairs: UnsafePointer<Int32>,
             output: UnsafeMutablePointer<UInt8>
         ) -> Int {
             let zero = _mm_setzero_si128()
             let rounding = _mm_set1_epi32(1 << (LanczosWeights.shift - 1))
-            var x = 0
+            var x = start
             while x + 16 <= rowBytes {
                 var sum0 = rounding
                 var sum1 = rounding

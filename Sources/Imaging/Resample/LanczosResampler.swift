@@ -1,8 +1,22 @@
+#if arch(x86_64)
+    import CResample
+#endif
+
 /// A separable Lanczos3 resize of 8-bit gray or RGBA pixels with fixed-point taps: the vertical pass
-/// first (it runs on whole rows, vectorised 16 bytes at a time), then the horizontal pass on the
-/// already-reduced rows (one SIMD4 per RGBA pixel and tap). Results are rounded and clamped to
-/// 0...255 after the negative lobes.
+/// first (it runs on whole rows, vectorised 32 or 16 bytes at a time), then the horizontal pass on the
+/// already-reduced rows (four or two taps of an RGBA pixel per instruction). Results are rounded and
+/// clamped to 0...255 after the negative lobes. On x86-64 the inner loops are AVX2 (`CResample`) where
+/// the processor has it, else SSE2 (`LanczosKernelsSSE2`): the same integer sums, the same bytes.
 public enum LanczosResampler {
+    /// Whether the AVX2 kernels run here: an x86-64 processor with AVX2, asked once.
+    static let avx2Available: Bool = {
+        #if arch(x86_64)
+            return cresample_has_avx2() != 0
+        #else
+            return false
+        #endif
+    }()
+
     /// - Parameter extent: the input's true size in pixels when its last column or row is partial
     ///   (after a box shrink or DCT scaling of a size that was not a multiple of the factor).
     public static func resize(
@@ -45,21 +59,26 @@ public enum LanczosResampler {
     /// whole input's pixels from `origin` on: at least `taps.inputRect(of: part)`. Every output pixel
     /// is computed exactly as in the whole resize (the same taps on the same input values), so this is
     /// the whole resize cropped to `part`, pixel for pixel, without the work outside it.
-    static func resize(_ input: PixelBuffer, origin: (x: Int, y: Int), taps: Taps, part: PixelRect) -> PixelBuffer {
+    /// - Parameter avx2: run the AVX2 kernels (only where `avx2Available`; tests compare both ways).
+    static func resize(
+        _ input: PixelBuffer, origin: (x: Int, y: Int), taps: Taps, part: PixelRect, avx2: Bool = avx2Available
+    ) -> PixelBuffer {
         let needed = taps.inputRect(of: part)
         precondition(
             needed.x >= origin.x && needed.y >= origin.y && needed.x + needed.width <= origin.x + input.width
                 && needed.y + needed.height <= origin.y + input.height,
             "the input \(input.width)x\(input.height)+\(origin.x)+\(origin.y) lacks \(needed)")
-        let vertical = taps.vertical.map { resizeVertically(input, taps: $0, rows: part.rows, originY: origin.y) }
+        let vertical = taps.vertical.map { resizeVertically(input, taps: $0, rows: part.rows, originY: origin.y, avx2: avx2) }
             ?? Crop.crop(input, x: 0, y: part.y - origin.y, width: input.width, height: part.height)
-        return taps.horizontal.map { resizeHorizontally(vertical, taps: $0, columns: part.columns, originX: origin.x) }
+        return taps.horizontal.map { resizeHorizontally(vertical, taps: $0, columns: part.columns, originX: origin.x, avx2: avx2) }
             ?? Crop.crop(vertical, x: part.x - origin.x, y: 0, width: part.width, height: part.height)
     }
 
     /// Output rows `rows` of the vertical pass; input row `r` of the whole image is `input`'s row
     /// `r - originY`.
-    static func resizeVertically(_ input: PixelBuffer, taps: LanczosWeights, rows: Range<Int>, originY: Int) -> PixelBuffer {
+    static func resizeVertically(
+        _ input: PixelBuffer, taps: LanczosWeights, rows: Range<Int>, originY: Int, avx2: Bool = avx2Available
+    ) -> PixelBuffer {
         let height = rows.count
         let rowBytes = input.bytesPerRow
         var output = PixelBuffer(
@@ -75,9 +94,11 @@ public enum LanczosResampler {
                     let firstRow = src + (taps.starts[y] - originY) * rowBytes
                     let out = dst + index * rowBytes
                     #if arch(x86_64)
-                        var x = LanczosKernelsSSE2.verticalRow(
-                            source: firstRow, rowBytes: rowBytes, count: count,
-                            pairs: taps.pairs.baseAddress! + taps.pairOffsets[y], output: out)
+                        let pairs = taps.pairs.baseAddress! + taps.pairOffsets[y]
+                        var x = avx2
+                            ? cresample_vertical_row_avx2(firstRow, rowBytes, count, pairs, LanczosWeights.shift, out) : 0
+                        x = LanczosKernelsSSE2.verticalRow(
+                            source: firstRow, rowBytes: rowBytes, from: x, count: count, pairs: pairs, output: out)
                     #else
                         var x = 0
                     #endif
@@ -111,7 +132,9 @@ public enum LanczosResampler {
 
     /// Output columns `columns` of the horizontal pass; input column `c` of the whole image is
     /// `input`'s column `c - originX`.
-    static func resizeHorizontally(_ input: PixelBuffer, taps: LanczosWeights, columns: Range<Int>, originX: Int) -> PixelBuffer {
+    static func resizeHorizontally(
+        _ input: PixelBuffer, taps: LanczosWeights, columns: Range<Int>, originX: Int, avx2: Bool = avx2Available
+    ) -> PixelBuffer {
         let width = columns.count
         var output = PixelBuffer(
             width: width, height: input.height, channels: input.channels, hasAlpha: input.hasAlpha,
@@ -125,6 +148,14 @@ public enum LanczosResampler {
                 for y in 0..<input.height {
                     let row = src + y * inRow
                     let out = dst + y * outRow
+                    #if arch(x86_64)
+                        if avx2 && input.channels == 4 {
+                            cresample_horizontal_row_avx2(
+                                row, input.width, taps.starts.baseAddress!, taps.counts.baseAddress!, taps.pairs.baseAddress!,
+                                taps.pairOffsets.baseAddress!, columns.lowerBound, columns.count, originX, LanczosWeights.shift, out)
+                            continue
+                        }
+                    #endif
                     for (index, x) in columns.enumerated() {
                         let first = row + (taps.starts[x] - originX) * input.channels
                         if input.channels == 4 {
