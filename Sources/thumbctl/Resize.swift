@@ -58,7 +58,7 @@ struct Resize: ParsableCommand {
                 let bytes = try FileInput.read(input, limit: thumbnailer.limits.maxInputBytes)
                 let result = try thumbnailer.makeThumbnails(from: bytes, specs: [spec])
                 let thumbnail = result.thumbnails[0]
-                try Data(thumbnail.bytes).write(to: URL(fileURLWithPath: destination))
+                try FileOutput.write(thumbnail.bytes, to: destination)
                 if verbose {
                     let t = result.timings
                     let source = result.source

@@ -49,6 +49,10 @@ struct ThumbctlResizeTests {
 
         let ok = try run(["resize", "--width", "64", "--format", "png", "-o", folder.appendingPathComponent("one.png").path, good])
         #expect(ok.status == 0 && ok.stderr.isEmpty)
+        let nowhere = folder.appendingPathComponent("no-such-folder/one.jpg").path
+        let unwritable = try run(["resize", "--width", "64", "-o", nowhere, good])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("\(good): error: io: cannot write \(nowhere): No such file or directory"))
         let flags = try run(["resize", "--out-dir", out, good])
         #expect(flags.status != 0 && flags.stderr.contains("--width"))
     }
