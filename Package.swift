@@ -31,9 +31,8 @@ let package = Package(
     ],
     targets: [
         // C libraries, each behind a small shim header (see the header for why each wrapper exists).
-        .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // libcurl's header (libcurl4-openssl-dev) and our loader of libcurl.so.4 on first use.
+        .target(name: "CCurl"),
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
@@ -48,9 +47,8 @@ let package = Package(
             name: "CLCMS", pkgConfig: "lcms2",
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
-        .systemLibrary(
-            name: "CHeif", pkgConfig: "libheif",
-            providers: [.apt(["libheif-dev"]), .brew(["libheif"])]),
+        // libheif's header (libheif-dev) and our loader of libheif.so.1 on first use (see its header).
+        .target(name: "CHeif"),
         .systemLibrary(name: "CMalloc"),
         // JPEG decoding through libjpeg's own API, errors and setjmp kept inside C (see its header).
         // libjpeg-turbo's static archive (`-l:libjpeg.a`, libjpeg62-turbo-dev): the shared library's ABI
@@ -64,9 +62,10 @@ let package = Package(
 
         // JPEG, PNG, WebP, HEIC, AVIF and GIF in; JPEG, PNG, WebP and AVIF out; our own SIMD resampler,
         // EXIF orientation, ICC colour and the ThumbHash placeholder.
-        // libwebp, libheif and giflib are linked as shared libraries: their sonames (libwebp.so.7,
-        // libwebpdemux.so.2, libheif.so.1, libgif.so.7) are the same on Debian 12 and Ubuntu 22.04 and
-        // 24.04, and libheif's API is opaque handles and versioned option structs.
+        // libwebp and giflib are linked as shared libraries, and libheif is loaded as one on first use:
+        // their sonames (libwebp.so.7, libwebpdemux.so.2, libheif.so.1, libgif.so.7) are the same on
+        // Debian 12 and Ubuntu 22.04 and 24.04, and libheif's API is opaque handles and versioned
+        // option structs.
         .target(
             name: "Imaging",
             dependencies: ["CJPEGDecode", "CTurboJPEG", "CPNG", "CLCMS", "CWebP", "CHeif", "CGIFDecode", "CResample"]),

@@ -17,8 +17,13 @@ final class CurlEasy {
     /// memory we own for the handle's life: a pointer made from `&array` is valid for one call only.
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    /// `curl_global_init`'s result, once per process (libcurl's rule: before any other call).
-    static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    /// `curl_global_init`'s result, once per process (libcurl's rule: before any other call), after
+    /// libcurl is loaded (`ccurl_load`: on first use, not at start). A process that cannot load
+    /// libcurl.so.4 stops here, at its first request, saying why.
+    static let globalInit: CURLcode = {
+        guard ccurl_load() != 0 else { fatalError("libcurl cannot be loaded: \(String(cString: ccurl_load_error()))") }
+        return curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
 
     init() {
         guard Self.globalInit == CURLE_OK else {

@@ -7,6 +7,7 @@ public enum CodecSupport {
     /// What is missing, in words an operator can act on; empty when HEIC and AVIF can be read and AVIF
     /// written.
     public static var missing: [String] {
+        if let failure = LibHEIF.loadFailure() { return ["libheif (\(failure))"] }
         // A context first: newer libheif loads its plugins when the first one is made.
         guard let context = heif_context_alloc() else { return ["libheif (it cannot make a context)"] }
         defer { heif_context_free(context) }

@@ -77,8 +77,12 @@ final class HEIFContainer {
     let context: OpaquePointer
     let primary: OpaquePointer
 
-    /// - Throws: `.truncated` or `.corrupt` (`HEIFDecoder.error`).
+    /// - Throws: `.truncated` or `.corrupt` (`HEIFDecoder.error`); `.unsupportedFormat` when libheif
+    ///   cannot be loaded.
     init(_ data: UnsafeBufferPointer<UInt8>) throws {
+        if let failure = LibHEIF.loadFailure() {
+            throw ImagingError(.unsupportedFormat, "HEIC and AVIF need libheif, which cannot be loaded here: \(failure)")
+        }
         guard let context = heif_context_alloc() else { throw ImagingError(.tooLarge, "not enough memory to read the HEIF file") }
         // Grid tiles on the calling thread: a job is one thread, and the service runs jobs side by side.
         cheif_decode_on_calling_thread(context)

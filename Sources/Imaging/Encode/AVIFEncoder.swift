@@ -15,12 +15,15 @@ public enum AVIFEncoder {
     ///   - quality: 1 to 100.
     ///   - speed: `speeds`.
     /// - Throws: `.invalidOptions` for a quality or speed out of range, `.encodeFailed` when libheif fails
-    ///   (or has no AV1 encoder).
+    ///   (or has no AV1 encoder, or cannot be loaded).
     public static func encode(_ buffer: PixelBuffer, quality: Int, speed: Int = defaultSpeed) throws -> [UInt8] {
         guard (1...100).contains(quality) else { throw ImagingError(.invalidOptions, "AVIF quality must be 1 to 100, not \(quality)") }
         guard speeds.contains(speed) else { throw ImagingError(.invalidOptions, "AVIF speed must be 0 to 9, not \(speed)") }
         var source = buffer
         if source.isPremultiplied { Alpha.unpremultiply(&source) }
+        if let failure = LibHEIF.loadFailure() {
+            throw ImagingError(.encodeFailed, "AVIF needs libheif, which cannot be loaded here: \(failure)")
+        }
         guard let context = heif_context_alloc() else { throw ImagingError(.encodeFailed, "cannot start the AVIF encoder") }
         defer { heif_context_free(context) }
         // libaom by name: libheif ranks its AV1 encoders differently from version to version (1.12 puts

@@ -2,18 +2,35 @@
 // Errors come back as `struct heif_error` values; nothing here longjmps or is variadic. libheif's API
 // is opaque handles and versioned option structs, so one binary runs against libheif 1.12 to 1.17
 // (Ubuntu 22.04 to 24.04, Debian 12), unlike libavif, whose soname changes with each release.
-#ifndef CHEIF_SHIM_H
-#define CHEIF_SHIM_H
-#include <dlfcn.h>
+//
+// libheif is loaded on first use (dlopen of libheif.so.1, cheif_load.c), not at start: most runs of
+// thumbctl never read a HEIF, and libheif with its codecs (libde265, x265, libaom, dav1d) and libcurl's
+// libraries made half of its start (see CCurl's header). The functions of heif.h that thumbd calls are
+// defined in cheif_load.c, each forwarding to libheif's own: call `cheif_load` first.
+#ifndef CHEIF_H
+#define CHEIF_H
 #include <libheif/heif.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/// Loads libheif.so.1 and looks up every function thumbd calls, once per process (thread-safe).
+/// Returns 1 when they are all there, else 0, and `cheif_load_error` says why. A heif_* function
+/// called when this has failed aborts the process: callers check first.
+int cheif_load(void);
+
+/// Why `cheif_load` failed (dlopen's or dlsym's words); "" when it has not.
+const char *cheif_load_error(void);
+
+/// libheif's function `name`, or NULL when this libheif has none (or is not loaded): for what only
+/// some versions have.
+void *cheif_optional_function(const char *name);
 
 /// Decodes grid tiles on the calling thread (libheif 1.13 and later; 1.12, Ubuntu 22.04's, has no
 /// such setting and keeps its 4 threads). Looked up at run time, so one binary runs on both.
 static inline void cheif_decode_on_calling_thread(struct heif_context *context) {
     typedef void (*setter)(struct heif_context *, int);
-    setter set = (setter)dlsym(RTLD_DEFAULT, "heif_context_set_max_decoding_threads");
+    setter set = (setter)cheif_optional_function("heif_context_set_max_decoding_threads");
     if (set != NULL) set(context, 0);
 }
 
