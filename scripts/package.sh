@@ -2,7 +2,8 @@
 # Builds the release tarball thumbd-<version>-linux-<arch>.tar.gz: bin/thumbd, bin/thumbd-api,
 # bin/thumb-submit, bin/thumbctl (release, static Swift runtime), the systemd units, the config example, and
 # requirements-ec2.sh. Then checks with ldd that every shared library the binaries need is the base
-# system's or one requirements-ec2.sh installs.
+# system's or one requirements-ec2.sh installs, and so are the two they load on first use (dlopen:
+# libcurl.so.4, libheif.so.1), which ldd does not see.
 #
 #   scripts/package.sh [OUTDIR]        (default: ./dist)
 set -euo pipefail
@@ -54,13 +55,22 @@ declare -A provided=(
     [libstdc++.so.6]="libstdc++6 libstdc++"
 )
 base="linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libgcc_s.so.1 libutil.so.1"
+# Loaded with dlopen on first use (Sources/CCurl, Sources/CHeif): in no NEEDED entry, so named here.
+loaded="libcurl.so.4 libheif.so.1"
 missing=0
+for soname in $loaded; do
+    if ! ldconfig -p | grep -q "^[[:space:]]*$soname "; then
+        echo "package.sh: $soname, which the binaries load on first use, is not installed here" >&2
+        missing=1
+    fi
+done
 for tool in $tools; do
     if ldd "$stage/$name/bin/$tool" | grep -q "not found"; then
         echo "package.sh: $tool: $(ldd "$stage/$name/bin/$tool" | grep "not found" | tr '\n' ' ')" >&2
         missing=1
     fi
-    for soname in $(objdump -p "$stage/$name/bin/$tool" | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
+    needed=$(objdump -p "$stage/$name/bin/$tool" | awk '$1 == "NEEDED" { print $2 }')
+    for soname in $(printf '%s\n' $needed $loaded | sort -u); do
         case " $base " in *" $soname "*) continue ;; esac
         case "$soname" in ld-linux*) continue ;; esac
         if [ -z "${provided[$soname]:-}" ]; then
@@ -79,7 +89,7 @@ for tool in $tools; do
     done
 done
 [ "$missing" = 0 ] || exit 1
-echo "==> ldd: every library resolves; each one linked directly is the base system's or installed by requirements-ec2.sh"
+echo "==> ldd: every library resolves; each one linked directly or loaded on first use is the base system's or installed by requirements-ec2.sh"
 glibc=$(objdump -T "$stage/$name/bin/thumbd" | grep -oE 'GLIBC_[0-9.]+' | sort -uV | tail -1)
 echo "==> needs $glibc or later: built here on $(. /etc/os-release; echo "$PRETTY_NAME"); glibc 2.35 is Ubuntu 22.04,"
 echo "    2.39 Ubuntu 24.04, 2.34 Amazon Linux 2023 (build there, or in an AL2023 container, for AL2023)"

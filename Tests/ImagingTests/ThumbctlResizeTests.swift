@@ -56,4 +56,39 @@ struct ThumbctlResizeTests {
         let flags = try run(["resize", "--out-dir", out, good])
         #expect(flags.status != 0 && flags.stderr.contains("--width"))
     }
+
+    /// libheif and libcurl are loaded on first use (Sources/CHeif, Sources/CCurl), so a start maps
+    /// neither; where libheif cannot be loaded, HEIC input is refused with the loader's words and the
+    /// other files are still made. An empty file named libheif.so.1 first on the library path is such
+    /// a libheif (dlopen: "file too short").
+    @Test("libheif and libcurl are loaded on first use: not linked, and a HEIC without libheif is a clear error",
+          .enabled(if: binary != nil))
+    func librariesLoadedOnFirstUse() throws {
+        let binary = try #require(Self.binary).path
+        let needed = try runProcess("/usr/bin/objdump", ["-p", binary]).output
+            .split(separator: "\n").filter { $0.contains("NEEDED") }.map { String($0.split(separator: " ").last ?? "") }
+        #expect(needed.contains("libwebp.so.7"), "objdump -p lists what the binary links: \(needed)")
+        #expect(!needed.contains("libheif.so.1") && !needed.contains("libcurl.so.4"), "\(needed)")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("no-heif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fakeLibrary = folder.appendingPathComponent("libheif.so.1").path
+        #expect(FileManager.default.createFile(atPath: fakeLibrary, contents: Data()))
+        let heic = try Fixtures.formats.path(try Fixtures.formats.named("heic"))
+        let good = try Fixtures.folder.get().appendingPathComponent(try Fixtures.named("photo-1600").file).path
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_LIBRARY_PATH"] = folder.path
+        let out = folder.appendingPathComponent("out").path
+        let result = try runProcess(binary, ["resize", "--width", "100", "--out-dir", out, heic, good], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(
+            "\(heic): error: unsupported_format: HEIC and AVIF need libheif, which cannot be loaded here: \(fakeLibrary): file too short"),
+            "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/photo-1600.jpg"))
+
+        // And where it can be, the same HEIC makes its thumbnail.
+        let loaded = try run(["resize", "--width", "100", "--out-dir", out, heic])
+        #expect(loaded.status == 0 && loaded.stderr.isEmpty, "\(loaded.stderr)")
+    }
 }
