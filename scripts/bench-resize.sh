@@ -97,9 +97,9 @@ kind_dir() {
 kind_size() { case "$1" in small-*) echo 150x150 ;; fill-*) echo 400x400 ;; *) echo "$size" ;; esac; }
 kind_mode() { case "$1" in fill-*) echo fill ;; *) echo fit ;; esac; }
 # How many times each tool goes over the small and fill files in one process: their thumbnails cost
-# 10 to 80 ms, so a process start (about 20 ms of CPU for thumbctl, which maps some 50 shared
-# libraries and runs libde265's table set-up; 1 ms for the floor) would weigh on the ratios over
-# 13 files. Over each file 4 times it weighs 4 times less; the report says so.
+# 10 to 80 ms, so a process start (6 to 8 ms of CPU for thumbctl since it loads libcurl and libheif
+# on first use, 12 to 16 ms before; 1 ms for the floor) would weigh on the ratios over 13 files.
+# Over each file 4 times it weighs 4 times less; the report says so.
 kind_repeat() { case "$1" in small-* | fill-*) echo 4 ;; *) echo 1 ;; esac; }
 
 # Quality, file extension and libvips save options of each output format. libvips is asked to strip
