@@ -71,6 +71,12 @@ struct Thumbd: AsyncParsableCommand {
         startup["dlq.found_by"] = "\(queues.deadLetterSource?.rawValue ?? "-")"
         startup["region"] = "\(clients.region)"
         logger.info("started", metadata: startup)
+        // libheif was once linked, and a host without it could not start thumbd; loaded on first use, it
+        // is checked here, so that such a host still does not take jobs (its HEIC jobs would be
+        // refused as unsupported_format, a failure that is the host's, not the job's).
+        if let failure = CodecSupport.libheifLoadFailure {
+            fatal("libheif cannot be loaded: \(failure) (requirements-ec2.sh installs it)", code: 1)
+        }
         let missingCodecs = CodecSupport.missing
         if !missingCodecs.isEmpty {
             logger.warning(

@@ -294,5 +294,15 @@ struct ServiceTests {
         #expect(bogus.status == 78 && bogus.stderr.contains("THUMBD_QUALITY"))
         let noQueue = try await fixture.tool("thumbd", [], environment: ["THUMBD_QUEUE": "does-not-exist"])
         #expect(noQueue.status == 1 && noQueue.stderr.contains("cannot reach the queue"))
+        // libheif is loaded on first use, so thumbd checks at start that it can be: an empty file named
+        // libheif.so.1 first on the library path is one that cannot ("file too short").
+        let brokenLibraries = FileManager.default.temporaryDirectory.appendingPathComponent("no-heif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: brokenLibraries, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: brokenLibraries) }
+        #expect(FileManager.default.createFile(atPath: brokenLibraries.appendingPathComponent("libheif.so.1").path, contents: Data()))
+        // A daemon, killed after 20 s should it poll instead of stopping.
+        let noHEIF = await (try fixture.startDaemon(environment: ["LD_LIBRARY_PATH": brokenLibraries.path])).wait(seconds: 20)
+        #expect(noHEIF.status == 1 && noHEIF.stderr.contains("libheif cannot be loaded: \(brokenLibraries.path)/libheif.so.1: file too short"),
+                "\(noHEIF.stderr)")
     }
 }

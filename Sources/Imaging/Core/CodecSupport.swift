@@ -4,6 +4,10 @@ import CHeif
 /// its own (Ubuntu 24.04: libheif-plugin-libde265, -dav1d, -aomenc), so a host can have libheif and
 /// still read no HEIC; thumbd says so at start rather than job by job.
 public enum CodecSupport {
+    /// Why libheif (loaded on first use, `LibHEIF`) cannot be loaded here, `nil` when it can: without it
+    /// no HEIC or AVIF is read or written, whatever its codecs.
+    public static var libheifLoadFailure: String? { LibHEIF.loadFailure() }
+
     /// What is missing, in words an operator can act on; empty when HEIC and AVIF can be read and AVIF
     /// written.
     public static var missing: [String] {
