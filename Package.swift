@@ -30,7 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
-        // C libraries, each behind a small shim header (see the header for why each wrapper exists).
+        // C libraries, each behind a small header of ours (see the header for why each wrapper exists);
+        // libcurl and libheif are loaded on first use, not linked.
         // libcurl's header (libcurl4-openssl-dev) and our loader of libcurl.so.4 on first use.
         .target(name: "CCurl"),
         .systemLibrary(

@@ -39,7 +39,7 @@ install -m 0755 requirements-ec2.sh config/install.sh "$stage/$name/"
 # Every library a binary links directly (its NEEDED entries) must be glibc's (the base system) or come
 # from a package requirements-ec2.sh installs: soname -> the package names that provide it (apt / dnf).
 # Their own dependencies (libcurl's libssh2, libnghttp2...) come with those packages; ldd checks that
-# everything resolves.
+# everything resolves, of the binaries and of the libraries they load on first use.
 declare -A provided=(
     [libcurl.so.4]="libcurl4 libcurl4t64 libcurl-minimal"
     [libcrypto.so.3]="libssl3 libssl3t64 openssl-libs"
@@ -58,9 +58,16 @@ base="linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 
 # Loaded with dlopen on first use (Sources/CCurl, Sources/CHeif): in no NEEDED entry, so named here.
 loaded="libcurl.so.4 libheif.so.1"
 missing=0
+# ldconfig is in /sbin, which a user's PATH may lack; its cache is read whole, not piped to grep -q
+# (which would stop reading early, and pipefail would take ldconfig's SIGPIPE for a failure).
+cache=$("$(command -v ldconfig || echo /sbin/ldconfig)" -p)
 for soname in $loaded; do
-    if ! ldconfig -p | grep -q "^[[:space:]]*$soname "; then
+    path=$(awk -v soname="$soname" '$1 == soname && /x86-64|AArch64/ { print $NF; exit }' <<<"$cache")
+    if [ -z "$path" ]; then
         echo "package.sh: $soname, which the binaries load on first use, is not installed here" >&2
+        missing=1
+    elif ldd "$path" | grep -q "not found"; then  # its own libraries, which ldd of a binary no longer sees
+        echo "package.sh: $soname ($path): $(ldd "$path" | grep "not found" | tr '\n' ' ')" >&2
         missing=1
     fi
 done

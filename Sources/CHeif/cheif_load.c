@@ -108,7 +108,7 @@ void *cheif_optional_function(const char *name) {
 
 static void require(const char *name) {
     if (!cheif_load()) {
-        fprintf(stderr, "%s called, but libheif cannot be loaded: %s\\n", name, load_error);
+        fprintf(stderr, "%s called, but libheif cannot be loaded: %s\n", name, load_error);
         abort();
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes a thumbnail to a local file as `cp` would: created or truncated, mode 0644 less the umask,
+/// Writes a thumbnail to a local file as `cp` would: created or truncated, mode 0666 less the umask,
 /// and no `fsync`: Foundation's `Data.write` syncs every file, time that neither `cp` nor vipsthumbnail
 /// spends and that a command-line tool promises no one.
 enum FileOutput {
@@ -13,7 +13,7 @@ enum FileOutput {
 
     /// - Throws: `Failure` with the `errno` of the `open`, `write` or `close` that failed.
     static func write(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw Failure(path: path, code: errno) }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { buffer in
