@@ -32,8 +32,10 @@
 # and their thumbnails are scored against those JPEGs. Prints CPU seconds per image (user + sys,
 # median of the rounds), the ratios to libvips (and to the floor), peak RSS, the mean bytes of a
 # thumbnail (image data: the metadata libvips copies from the source is not counted) and the mean SSIM
-# of each tool's thumbnails against a Lanczos resize of the full-resolution image. The report is also
-# written to .bench/report.txt.
+# of each tool's thumbnails against a Lanczos resize of the full-resolution image; under each table,
+# the median of each round's own ratios of thumbd (and before) to libvips and the floor, which a
+# change in the machine's speed between rounds moves less. The report is also written to
+# .bench/report.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
@@ -385,6 +387,10 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # field JSON KEY INDEX: element INDEX of KEY's list in a JSON object (ssim.py, thumb_bytes.py).
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]][int(sys.argv[3])])" "$1" "$2" "$3"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# paired A B: the median over the rounds of tool A's CPU over tool B's in the same round. The tools
+# run interleaved, so a change in the machine's speed between rounds (seen here: 20%) cancels out of
+# each round's ratio, where it stays in the ratio of the two medians.
+paired() { paste <(printf '%s' "${cpu[$1]}") <(printf '%s' "${cpu[$2]}") | awk '$2 > 0 { print $1 / $2 }' | median; }
 
 report=$bench/report.txt
 : >"$report"
@@ -494,6 +500,15 @@ for section in "${sections[@]}"; do
                 printf '%-8s %14.4f %14.2f %12.1f %11s %10s\n' "$tool" "$per" "$(ratio "$per" "$vips_per")" "$rss" "$size_bytes" "$score"
             fi
         done
+        rounds_ratios=""
+        for tool in thumbd before; do
+            has "$tool" "${tools[@]}" && [ -z "${failed[$tool]:-}" ] || continue
+            for reference in vips floor; do
+                has "$reference" "${tools[@]}" || continue
+                rounds_ratios+="  $tool/$reference $(printf '%.2f' "$(paired "$tool" "$reference")")"
+            done
+        done
+        echo "median of each round's own ratio:$rounds_ratios"
         echo
     } >"$bench/section.txt"  # in this shell, not a pipeline's subshell: the summary arrays must persist
     tee -a "$report" <"$bench/section.txt"
