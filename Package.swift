@@ -32,8 +32,10 @@ let package = Package(
     targets: [
         // C libraries, each behind a small header of ours (see the header for why each wrapper exists);
         // libcurl and libheif are loaded on first use, not linked.
+        // Loading a C library on first use (dlopen) instead of linking it: CCurl's and CHeif's mechanism.
+        .target(name: "CDynamicLibrary"),
         // libcurl's header (libcurl4-openssl-dev) and our loader of libcurl.so.4 on first use.
-        .target(name: "CCurl"),
+        .target(name: "CCurl", dependencies: ["CDynamicLibrary"]),
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
@@ -49,7 +51,7 @@ let package = Package(
             providers: [.apt(["liblcms2-dev"]), .brew(["little-cms2"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         // libheif's header (libheif-dev) and our loader of libheif.so.1 on first use (see its header).
-        .target(name: "CHeif"),
+        .target(name: "CHeif", dependencies: ["CDynamicLibrary"]),
         .systemLibrary(name: "CMalloc"),
         // JPEG decoding through libjpeg's own API, errors and setjmp kept inside C (see its header).
         // libjpeg-turbo's static archive (`-l:libjpeg.a`, libjpeg62-turbo-dev): the shared library's ABI

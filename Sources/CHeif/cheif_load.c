@@ -1,15 +1,11 @@
-// libheif on first use: dlopen, then every function thumbd calls looked up by name, and each of those
-// names defined here (hidden, so neither libheif nor its plugins bind to these) as a call through the
-// pointer found. The prototypes are heif.h's: a definition that does not match its declaration there
-// does not compile. Every function is in libheif 1.12, the oldest we run on.
+// libheif on first use (the mechanism: CDynamicLibrary's header). Every function listed is in libheif
+// 1.12, the oldest we run on.
 #include "cheif.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
+#include <dynamic_library.h>
 
-// X(return type, name, parameters, arguments) for functions that return a value, V(...) for void ones.
-#define CHEIF_FUNCTIONS(X, V) \
+#define CHEIF_FUNCTIONS(X, V, P) \
     X(struct heif_context *, heif_context_alloc, (void), ()) \
     V(heif_context_free, (struct heif_context *a), (a)) \
     X(struct heif_error, heif_context_encode_image, \
@@ -67,60 +63,15 @@
     X(struct heif_color_profile_nclx *, heif_nclx_color_profile_alloc, (void), ()) \
     V(heif_nclx_color_profile_free, (struct heif_color_profile_nclx *a), (a))
 
-#define POINTER(type, name, parameters, arguments) type(*name) parameters;
-#define VOID_POINTER(name, parameters, arguments) void(*name) parameters;
-static struct {
-    CHEIF_FUNCTIONS(POINTER, VOID_POINTER)
-} api;
+DYNAMIC_LIBRARY(CHEIF_FUNCTIONS, "libheif.so.1")
 
-static void *library;
-static char load_error[512];
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-
-static void load(void) {
-    library = dlopen("libheif.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL) {
-        snprintf(load_error, sizeof load_error, "%s", dlerror());
-        return;
-    }
-#define LOOK_UP(type, name, parameters, arguments) \
-    if ((api.name = (type(*) parameters)dlsym(library, #name)) == NULL) { \
-        snprintf(load_error, sizeof load_error, "libheif.so.1 has no %s", #name); \
-        return; \
-    }
-#define VOID_LOOK_UP(name, parameters, arguments) LOOK_UP(void, name, parameters, arguments)
-    CHEIF_FUNCTIONS(LOOK_UP, VOID_LOOK_UP)
-}
-
-int cheif_load(void) {
-    pthread_once(&load_once, load);
-    return load_error[0] == 0;
-}
+int cheif_load(void) { return dynamic_library_loaded(); }
 
 const char *cheif_load_error(void) {
-    pthread_once(&load_once, load);
-    return load_error;
+    dynamic_library_loaded();
+    return the_library.error;
 }
 
 void *cheif_optional_function(const char *name) {
-    return cheif_load() ? dlsym(library, name) : NULL;
+    return dynamic_library_loaded() ? dlsym(the_library.handle, name) : NULL;
 }
-
-static void require(const char *name) {
-    if (!cheif_load()) {
-        fprintf(stderr, "%s called, but libheif cannot be loaded: %s\n", name, load_error);
-        abort();
-    }
-}
-
-#define FORWARD(type, name, parameters, arguments) \
-    __attribute__((visibility("hidden"))) type name parameters { \
-        require(#name); \
-        return api.name arguments; \
-    }
-#define VOID_FORWARD(name, parameters, arguments) \
-    __attribute__((visibility("hidden"))) void name parameters { \
-        require(#name); \
-        api.name arguments; \
-    }
-CHEIF_FUNCTIONS(FORWARD, VOID_FORWARD)
