@@ -94,16 +94,6 @@ AVX2 void cresample_horizontal_row_avx2(const uint8_t *row, long row_pixels, con
 }
 
 #else
+// Elsewhere only this answer exists: the Swift code calls the kernels on x86-64 only.
 int cresample_has_avx2(void) { return 0; }
-long cresample_vertical_row_avx2(const uint8_t *first, long row_bytes, long count, const int32_t *pairs, int shift,
-                                 uint8_t *output) {
-    (void)first; (void)row_bytes; (void)count; (void)pairs; (void)shift; (void)output;
-    return 0;
-}
-void cresample_horizontal_row_avx2(const uint8_t *row, long row_pixels, const long *starts, const long *counts,
-                                   const int32_t *pairs, const long *pair_offsets, long first_column,
-                                   long column_count, long origin_x, int shift, uint8_t *output) {
-    (void)row; (void)row_pixels; (void)starts; (void)counts; (void)pairs; (void)pair_offsets;
-    (void)first_column; (void)column_count; (void)origin_x; (void)shift; (void)output;
-}
 #endif

@@ -12,13 +12,13 @@
 /// enabled in XCR0), else 0; always 0 off x86-64.
 int cresample_has_avx2(void);
 
-/// The vertical pass's output row: bytes `0 ..< n` of `output`, with n the largest multiple of 32
+/// The vertical pass's output row (x86-64 only, where `cresample_has_avx2`): bytes `0 ..< n` of `output`, with n the largest multiple of 32
 /// not above `row_bytes`, returned (the caller finishes the rest). Input rows `first`,
 /// `first + row_bytes`, ... (`count` of them); `pairs` holds the row's `(count + 1) / 2` weight pairs.
 long cresample_vertical_row_avx2(const uint8_t *first, long row_bytes, long count, const int32_t *pairs,
                                  int shift, uint8_t *output);
 
-/// The horizontal pass over one RGBA row: output pixel `i` (0 ..< `column_count`) is column
+/// The horizontal pass over one RGBA row (x86-64 only, where `cresample_has_avx2`): output pixel `i` (0 ..< `column_count`) is column
 /// `first_column + i` of the whole resize, whose taps start at source column `starts[x]`, which is
 /// pixel `starts[x] - origin_x` of `row`; `row` holds `row_pixels` pixels, none read past.
 void cresample_horizontal_row_avx2(const uint8_t *row, long row_pixels, const long *starts, const long *counts,

@@ -80,7 +80,7 @@ final class HEIFContainer {
     /// - Throws: `.truncated` or `.corrupt` (`HEIFDecoder.error`); `.unsupportedFormat` when libheif
     ///   cannot be loaded.
     init(_ data: UnsafeBufferPointer<UInt8>) throws {
-        if let failure = LibHEIF.loadFailure() {
+        if let failure = CodecSupport.libheifLoadFailure {
             throw ImagingError(.unsupportedFormat, "HEIC and AVIF need libheif, which cannot be loaded here: \(failure)")
         }
         guard let context = heif_context_alloc() else { throw ImagingError(.tooLarge, "not enough memory to read the HEIF file") }

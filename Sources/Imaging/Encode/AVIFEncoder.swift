@@ -21,7 +21,7 @@ public enum AVIFEncoder {
         guard speeds.contains(speed) else { throw ImagingError(.invalidOptions, "AVIF speed must be 0 to 9, not \(speed)") }
         var source = buffer
         if source.isPremultiplied { Alpha.unpremultiply(&source) }
-        if let failure = LibHEIF.loadFailure() {
+        if let failure = CodecSupport.libheifLoadFailure {
             throw ImagingError(.encodeFailed, "AVIF needs libheif, which cannot be loaded here: \(failure)")
         }
         guard let context = heif_context_alloc() else { throw ImagingError(.encodeFailed, "cannot start the AVIF encoder") }
